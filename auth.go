@@ -1,0 +1,405 @@
+package convirza
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/oauth2"
+)
+
+// Paths of the Auth operations: the token calls on the OAuth host, the
+// profile on the API host.
+const (
+	authLoginPath   = "/oauth/token"
+	authRefreshPath = "/oauth/refresh-token"
+	authRevokePath  = "/oauth/revoke-token"
+	authProfilePath = "/auth/profile"
+)
+
+// refreshAhead is how long before its expiry an access token is renewed.
+const refreshAhead = 5 * time.Minute
+
+// AuthService logs in, refreshes and revokes tokens, and reads the profile
+// of the authenticated user. A client made WithCredentials calls it by
+// itself; use it directly to manage tokens by hand.
+type AuthService struct{ c *Client }
+
+// Token is a token pair from a login or a refresh. Its String and Format
+// methods never show the tokens, so printing or logging it is safe; encode
+// it with encoding/json to persist it.
+type Token struct {
+	AccessToken  string `json:"access_token"`
+	RefreshToken string `json:"refresh_token"`
+	// FrontendToken is used by Convirza's web app; integrations ignore it.
+	FrontendToken string `json:"frontend_token,omitempty"`
+	TokenType     string `json:"token_type"`
+	// Expiry and RefreshExpiry are the absolute expiry times of the access
+	// and refresh tokens (the API's expires_in and refresh_expires_in).
+	Expiry        time.Time `json:"expiry"`
+	RefreshExpiry time.Time `json:"refresh_expiry"`
+	User          TokenUser `json:"user"`
+}
+
+// TokenUser is the user a token belongs to.
+type TokenUser struct {
+	UserID    int64  `json:"user_id"`
+	Email     string `json:"email"`
+	RoleID    int    `json:"role_id"`
+	OrgUnitID int64  `json:"org_unit_id"`
+}
+
+// String describes the token without its secrets.
+func (t Token) String() string {
+	return fmt.Sprintf("convirza.Token{access: %s, refresh: %s, expiry: %s, user: %d}",
+		redacted(t.AccessToken), redacted(t.RefreshToken), t.Expiry.Format(time.RFC3339), t.User.UserID)
+}
+
+// Format makes every fmt verb print String, so no verb shows a secret.
+func (t Token) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(t.String())) }
+
+// LogValue keeps tokens out of slog output.
+func (t Token) LogValue() slog.Value { return slog.StringValue(t.String()) }
+
+// OAuth2 returns the access token as an oauth2.Token.
+func (t *Token) OAuth2() *oauth2.Token {
+	return &oauth2.Token{AccessToken: t.AccessToken, TokenType: "Bearer", RefreshToken: t.RefreshToken, Expiry: t.Expiry}
+}
+
+func redacted(s string) string {
+	if s == "" {
+		return "<empty>"
+	}
+	return "<redacted>"
+}
+
+// tokenWire is a login or refresh answer. The expiries are absolute
+// ISO-8601 times; a number is read as seconds from now, as plain OAuth
+// servers send it.
+type tokenWire struct {
+	AccessToken      string          `json:"access_token"`
+	RefreshToken     string          `json:"refresh_token"`
+	FrontendToken    string          `json:"frontend_token"`
+	TokenType        string          `json:"token_type"`
+	ExpiresIn        json.RawMessage `json:"expires_in"`
+	RefreshExpiresIn json.RawMessage `json:"refresh_expires_in"`
+	User             TokenUser       `json:"user"`
+}
+
+// authAnswer accepts the token fields at the top level (as the API sends
+// them) or inside an envelope's data (as some docs pages show).
+type authAnswer struct {
+	tokenWire
+	Data *tokenWire `json:"data"`
+}
+
+func (a *authAnswer) token(now time.Time) (*Token, error) {
+	w := &a.tokenWire
+	if w.AccessToken == "" && a.Data != nil {
+		w = a.Data
+	}
+	if w.AccessToken == "" {
+		return nil, fmt.Errorf("%w: no access_token in the answer", ErrInvalidResponse)
+	}
+	return &Token{
+		AccessToken:   w.AccessToken,
+		RefreshToken:  w.RefreshToken,
+		FrontendToken: w.FrontendToken,
+		TokenType:     firstNonEmpty(w.TokenType, "Bearer"),
+		Expiry:        expiry(w.ExpiresIn, now),
+		RefreshExpiry: expiry(w.RefreshExpiresIn, now),
+		User:          w.User,
+	}, nil
+}
+
+func expiry(raw json.RawMessage, now time.Time) time.Time {
+	text := scalarText(raw)
+	if len(raw) > 0 && raw[0] != '"' {
+		if secs, ok := parseInt(text); ok && secs < 1e9 {
+			return now.Add(time.Duration(secs) * time.Second)
+		}
+	}
+	t, _ := parseTime(text)
+	return t
+}
+
+// Login exchanges an email and a password for a token pair. The API allows
+// 10 logins a minute per IP, so a login is never retried automatically.
+//
+// Convirza API: POST /oauth/token
+func (s *AuthService) Login(ctx context.Context, email, password string, opts ...RequestOption) (*Token, error) {
+	if strings.TrimSpace(email) == "" || password == "" {
+		return nil, invalidf("login needs an email and a password")
+	}
+	body := struct {
+		Email    string `json:"email"`
+		Password string `json:"password"`
+	}{email, password}
+	return s.tokenCall(ctx, authLoginPath, body, opts)
+}
+
+// Refresh exchanges a refresh token for a new pair. Refresh tokens are
+// single-use: the one passed stops working at once, so save the new pair
+// before anything else.
+//
+// Convirza API: POST /oauth/refresh-token
+func (s *AuthService) Refresh(ctx context.Context, refreshToken string, opts ...RequestOption) (*Token, error) {
+	if refreshToken == "" {
+		return nil, invalidf("empty refresh token")
+	}
+	body := struct {
+		RefreshToken string `json:"refresh_token"`
+	}{refreshToken}
+	return s.tokenCall(ctx, authRefreshPath, body, opts)
+}
+
+func (s *AuthService) tokenCall(ctx context.Context, path string, body any, opts []RequestOption) (*Token, error) {
+	var ans authAnswer
+	if err := s.c.send(ctx, &request{method: "POST", path: path, body: body, auth: true}, &ans, opts); err != nil {
+		return nil, err
+	}
+	return ans.token(time.Now())
+}
+
+// TokenKind names the token that Revoke kills.
+type TokenKind string
+
+// The kinds of token.
+const (
+	AccessToken  TokenKind = "access"
+	RefreshToken TokenKind = "refresh"
+)
+
+// Revoke kills a token at once. It is idempotent: revoking a dead token
+// succeeds. Revoking a refresh token forces a new login.
+//
+// Convirza API: POST /oauth/revoke-token
+func (s *AuthService) Revoke(ctx context.Context, token string, kind TokenKind, opts ...RequestOption) error {
+	if token == "" {
+		return invalidf("empty token")
+	}
+	if kind != AccessToken && kind != RefreshToken {
+		return invalidf("token kind %q is neither %q nor %q", kind, AccessToken, RefreshToken)
+	}
+	body := struct {
+		Token     string    `json:"token"`
+		TokenType TokenKind `json:"token_type"`
+	}{token, kind}
+	// Revoking is idempotent, so it is safe to retry like a GET.
+	opts = append([]RequestOption{WithRetryNonIdempotent()}, opts...)
+	return s.c.send(ctx, &request{method: "POST", path: authRevokePath, body: body, auth: true}, nil, opts)
+}
+
+// Profile is the authenticated user.
+type Profile struct {
+	UserID    int64           `json:"user_id"`
+	Email     string          `json:"email"`
+	FirstName string          `json:"first_name"`
+	LastName  string          `json:"last_name"`
+	RoleID    int             `json:"role_id"`
+	OrgUnitID int64           `json:"org_unit_id"`
+	Timezone  string          `json:"timezone"`
+	Raw       json.RawMessage `json:"-"`
+}
+
+// UnmarshalJSON decodes tolerantly and keeps the raw object in Raw.
+func (p *Profile) UnmarshalJSON(b []byte) error {
+	type alias Profile
+	return decodeModel(b, (*alias)(p), &p.Raw)
+}
+
+// Profile returns the authenticated user.
+//
+// Convirza API: GET /auth/profile
+func (s *AuthService) Profile(ctx context.Context, opts ...RequestOption) (*Profile, error) {
+	return get[Profile](ctx, s.c, authProfilePath, opts)
+}
+
+// TokenStore keeps the token pair of a client made WithCredentials. Save is
+// called with every new pair before the pair is used; Load once, before the
+// first call, so a restarted process goes on with its saved refresh token.
+// Implementations must be safe for concurrent use.
+type TokenStore interface {
+	// Load returns the saved pair, or nil and no error when there is none.
+	Load(ctx context.Context) (*Token, error)
+	// Save stores a new pair. An error stops the pair from being used.
+	Save(ctx context.Context, tok *Token) error
+}
+
+// MemoryTokenStore is the default TokenStore: it keeps the pair in memory.
+// Its zero value is ready to use.
+type MemoryTokenStore struct {
+	mu  sync.Mutex
+	tok *Token
+}
+
+// Load implements TokenStore.
+func (m *MemoryTokenStore) Load(context.Context) (*Token, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.tok, nil
+}
+
+// Save implements TokenStore.
+func (m *MemoryTokenStore) Save(_ context.Context, tok *Token) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.tok = tok
+	return nil
+}
+
+// String describes the store without its secrets.
+func (m *MemoryTokenStore) String() string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.tok == nil {
+		return "convirza.MemoryTokenStore{empty}"
+	}
+	return "convirza.MemoryTokenStore{" + m.tok.String() + "}"
+}
+
+// tokenSource gives the access token for the next attempt.
+type tokenSource interface {
+	token(ctx context.Context) (string, error)
+}
+
+// refresher is a tokenSource that can replace a token the server refused.
+type refresher interface {
+	// invalidate renews the token unless the one refused (used) was already
+	// replaced by another goroutine.
+	invalidate(ctx context.Context, used string) error
+}
+
+type staticToken string
+
+func (s staticToken) token(context.Context) (string, error) { return string(s), nil }
+
+type oauth2Source struct{ ts oauth2.TokenSource }
+
+func (s oauth2Source) token(context.Context) (string, error) {
+	t, err := s.ts.Token()
+	if err != nil {
+		return "", fmt.Errorf("convirza: token source: %w", err)
+	}
+	return t.AccessToken, nil
+}
+
+// secret is a string that never prints.
+type secret string
+
+func (secret) String() string                 { return "<redacted>" }
+func (s secret) Format(f fmt.State, _ rune)   { _, _ = f.Write([]byte(s.String())) }
+func (secret) LogValue() slog.Value           { return slog.StringValue("<redacted>") }
+func (s secret) GoString() string             { return s.String() }
+func (s secret) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// credentialsSource is the token source of WithCredentials. Reading a fresh
+// token takes no lock; renewing (a refresh, or a login when there is no
+// usable refresh token) runs under a one-slot semaphore, so however many
+// goroutines find the token stale, one renews and the others take its
+// result. Waiting honours the context.
+type credentialsSource struct {
+	auth     *AuthService
+	email    string
+	password secret
+	store    TokenStore
+	now      func() time.Time
+
+	cur  atomic.Pointer[Token]
+	sem  chan struct{} // holds the right to renew; guards the fields below
+	init bool          // store loaded
+	// pending is a pair the store refused to save; it is saved (and only
+	// then used) at the next renewal, so it is never lost.
+	pending *Token
+}
+
+func newCredentialsSource(auth *AuthService, email, password string, store TokenStore) *credentialsSource {
+	return &credentialsSource{auth: auth, email: email, password: secret(password), store: store,
+		now: time.Now, sem: make(chan struct{}, 1)}
+}
+
+// String describes the source without its secrets.
+func (s *credentialsSource) String() string {
+	return "convirza.credentials{email: " + s.email + ", password: <redacted>}"
+}
+
+func (s *credentialsSource) fresh(t *Token) bool {
+	return t.Expiry.IsZero() || s.now().Add(refreshAhead).Before(t.Expiry)
+}
+
+func (s *credentialsSource) token(ctx context.Context) (string, error) {
+	if t := s.cur.Load(); t != nil && s.fresh(t) {
+		return t.AccessToken, nil
+	}
+	return s.renew(ctx, "")
+}
+
+func (s *credentialsSource) invalidate(ctx context.Context, used string) error {
+	_, err := s.renew(ctx, used)
+	return err
+}
+
+// renew returns a usable access token, renewing it when the current one is
+// stale, or is refused (stale != "") and still current.
+func (s *credentialsSource) renew(ctx context.Context, refused string) (string, error) {
+	select {
+	case s.sem <- struct{}{}:
+	case <-ctx.Done():
+		return "", ctx.Err()
+	}
+	defer func() { <-s.sem }()
+
+	if !s.init {
+		t, err := s.store.Load(ctx)
+		if err != nil {
+			return "", fmt.Errorf("convirza: loading tokens: %w", err)
+		}
+		if t != nil {
+			s.cur.Store(t)
+		}
+		s.init = true
+	}
+	cur := s.cur.Load()
+	if s.pending != nil {
+		cur = s.pending
+	} else if cur != nil && (refused == "" && s.fresh(cur) || refused != "" && cur.AccessToken != refused) {
+		return cur.AccessToken, nil
+	}
+
+	next := s.pending
+	if next == nil {
+		var err error
+		if next, err = s.fetch(ctx, cur); err != nil {
+			return "", err
+		}
+	}
+	if err := s.store.Save(ctx, next); err != nil {
+		s.pending = next
+		return "", fmt.Errorf("convirza: saving the new token pair: %w", err)
+	}
+	s.pending = nil
+	s.cur.Store(next)
+	return next.AccessToken, nil
+}
+
+// fetch gets a new pair: by refresh while the refresh token lives, else by
+// logging in.
+func (s *credentialsSource) fetch(ctx context.Context, cur *Token) (*Token, error) {
+	if cur != nil && cur.RefreshToken != "" && (cur.RefreshExpiry.IsZero() || s.now().Before(cur.RefreshExpiry)) {
+		next, err := s.auth.Refresh(ctx, cur.RefreshToken)
+		if err == nil {
+			return next, nil
+		}
+		// A used, revoked or expired refresh token: log in again.
+		if !errors.Is(err, ErrUnauthorized) && !errors.Is(err, ErrBadRequest) {
+			return nil, err
+		}
+	}
+	return s.auth.Login(ctx, s.email, string(s.password))
+}

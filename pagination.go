@@ -1,0 +1,153 @@
+package convirza
+
+import (
+	"context"
+	"iter"
+	"net/url"
+	"strconv"
+)
+
+// MaxLimit is the largest page size the API accepts.
+const MaxLimit = 200
+
+// Page is one page of a list.
+type Page[T any] struct {
+	// Items are the records of this page.
+	Items []T
+	// Total is the number of matching records across all pages.
+	Total int
+	// Limit and Offset are the page size and the offset that were sent.
+	Limit, Offset int
+}
+
+// HasMore reports whether records remain after this page.
+func (p *Page[T]) HasMore() bool {
+	return len(p.Items) > 0 && p.Offset+len(p.Items) < p.Total
+}
+
+// PageParams are the paging fields of every paginated list. Embed them in a
+// list's params.
+type PageParams struct {
+	// Limit is the page size, 1..200. Zero sends the endpoint's default
+	// (100 for most lists).
+	Limit int `url:"-"`
+	// Offset is the number of records to skip, 0 or more.
+	Offset int `url:"-"`
+}
+
+func (p *PageParams) page() *PageParams { return p }
+
+// paged is a params struct that embeds PageParams.
+type paged interface{ page() *PageParams }
+
+// pageQuery validates the paging fields and writes them into q, limit always
+// (the API's advice), offset when not zero. It returns the limit sent.
+func (p PageParams) pageQuery(q url.Values, defaultLimit int) (int, error) {
+	limit := p.Limit
+	if limit == 0 {
+		limit = defaultLimit
+	}
+	if limit < 1 || limit > MaxLimit {
+		return 0, invalidf("limit must be between 1 and %d, got %d", MaxLimit, p.Limit)
+	}
+	if p.Offset < 0 {
+		return 0, invalidf("offset must not be negative, got %d", p.Offset)
+	}
+	q.Set("limit", strconv.Itoa(limit))
+	if p.Offset > 0 {
+		q.Set("offset", strconv.Itoa(p.Offset))
+	}
+	return limit, nil
+}
+
+// listData is the "data" of a list answer: the records under the area's
+// plural key, and the total. Every key the API uses is a field, so a page
+// decodes in one pass straight into its final type, whatever the area.
+type listData[T any] struct {
+	Users      []T `json:"users"`
+	Groups     []T `json:"groups"`
+	Webhooks   []T `json:"webhooks"`
+	Prompts    []T `json:"prompts"`
+	Agents     []T `json:"agents"`
+	Numbers    []T `json:"numbers"`
+	Routes     []T `json:"routes"`
+	Broadcasts []T `json:"broadcasts"`
+	Calls      []T `json:"calls"`
+	Convos     []T `json:"conversation"`
+	AdSources  []T `json:"ad_sources"`
+	Industries []T `json:"industries"`
+	Tags       []T `json:"tags"`
+	Items      []T `json:"items"`
+	Total      int `json:"total"`
+}
+
+func (d *listData[T]) items() []T {
+	for _, s := range [][]T{d.Users, d.Groups, d.Webhooks, d.Prompts, d.Agents, d.Numbers, d.Routes,
+		d.Broadcasts, d.Calls, d.Convos, d.AdSources, d.Industries, d.Tags, d.Items} {
+		if s != nil {
+			return s
+		}
+	}
+	return []T{}
+}
+
+// listPage fetches one page of a paginated list: params is the list's params
+// struct (its url-tagged fields become the query) and paging its PageParams.
+func listPage[T any](ctx context.Context, c *Client, path string, params any, paging PageParams, defaultLimit int, opts []RequestOption) (*Page[T], error) {
+	q := encodeQuery(params)
+	if q == nil {
+		q = url.Values{}
+	}
+	limit, err := paging.pageQuery(q, defaultLimit)
+	if err != nil {
+		return nil, err
+	}
+	var data listData[T]
+	if err := c.send(ctx, &request{method: "GET", path: path, query: q}, &data, opts); err != nil {
+		return nil, err
+	}
+	return &Page[T]{Items: data.items(), Total: data.Total, Limit: limit, Offset: paging.Offset}, nil
+}
+
+// listAll fetches a whole list that is not paginated (reference data).
+func listAll[T any](ctx context.Context, c *Client, path string, params any, opts []RequestOption) ([]T, error) {
+	var data listData[T]
+	if err := c.send(ctx, &request{method: "GET", path: path, query: encodeQuery(params)}, &data, opts); err != nil {
+		return nil, err
+	}
+	return data.items(), nil
+}
+
+// all walks every page of a list lazily: it copies params (so the caller's
+// struct is never changed), fetches a page only when the previous one is
+// used up, and stops on the first error, which it yields once. It starts no
+// goroutine; breaking out of the loop stops the fetching.
+func all[T any, P any, PP interface {
+	*P
+	paged
+}](ctx context.Context, params *P, list func(context.Context, *P) (*Page[T], error)) iter.Seq2[T, error] {
+	return func(yield func(T, error) bool) {
+		var p P
+		if params != nil {
+			p = *params
+		}
+		paging := PP(&p).page()
+		for {
+			page, err := list(ctx, &p)
+			if err != nil {
+				var zero T
+				yield(zero, err)
+				return
+			}
+			for _, item := range page.Items {
+				if !yield(item, nil) {
+					return
+				}
+			}
+			if !page.HasMore() {
+				return
+			}
+			paging.Offset += len(page.Items)
+		}
+	}
+}

@@ -1,0 +1,418 @@
+package convirza
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/hashicorp/go-retryablehttp"
+)
+
+// request is one call as a service method describes it.
+type request struct {
+	method string
+	path   string     // relative to the base, segments already escaped
+	query  url.Values // may be nil
+	body   any        // nil, a *payload, or a value sent as JSON
+
+	auth bool // the OAuth host, no bearer, answers not enveloped
+	// conflict is the sentinel a 409 of this call also matches
+	// (ErrDuplicateEmail for a user write).
+	conflict error
+}
+
+// payload is a request body that is not JSON (a multipart upload).
+type payload struct {
+	contentType string
+	// open returns the body from its start. It may be called once before
+	// the first attempt without the result being read.
+	open   func() (io.Reader, error)
+	length int64 // -1 when unknown
+	// replayable reports whether open can be called for every attempt; a
+	// body that is not is sent once and never retried.
+	replayable bool
+}
+
+// callState is the per-call state that the retry policy and the transports
+// reach through the request's context.
+type callState struct {
+	method      string
+	path        string
+	bearer      bool // send the access token
+	replayable  bool
+	retryUnsafe bool
+	maxRetries  int
+	header      http.Header
+	attempt     int    // 1-based, set before each attempt
+	token       string // the access token the last attempt carried
+	start       time.Time
+}
+
+type callStateKey struct{}
+
+func stateOf(ctx context.Context) *callState {
+	st, _ := ctx.Value(callStateKey{}).(*callState)
+	return st
+}
+
+// idempotent reports whether a method may be repeated without changing the
+// outcome, and so retried after a failure whose effect is unknown.
+func idempotent(method string) bool {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodPut, http.MethodDelete, http.MethodOptions:
+		return true
+	}
+	return false
+}
+
+// envelope is the API's answer: {code, message, data, request_id,
+// timestamp}, read in one pass with data decoded straight into the caller's
+// value. The alternative spellings the docs show are fields too.
+type envelope struct {
+	Code       flexInt         `json:"code"`
+	Message    string          `json:"message"`
+	Error      json.RawMessage `json:"error"`
+	Errors     json.RawMessage `json:"errors"`
+	Data       any             `json:"data"`
+	RequestID  string          `json:"request_id"`
+	RequestID2 string          `json:"requestId"`
+	Timestamp  string          `json:"timestamp"`
+}
+
+// flexInt is an integer that may come quoted.
+type flexInt int
+
+func (n *flexInt) UnmarshalJSON(b []byte) error {
+	v, _ := parseInt(scalarText(b))
+	*n = flexInt(v)
+	return nil
+}
+
+const maxErrorBody = 1 << 20
+
+// ErrInvalidResponse is wrapped by the error of a call whose answer could
+// not be read: a body that is not the JSON the API sends, cut short, or
+// larger than the limit set by WithMaxResponseBytes.
+var ErrInvalidResponse = errors.New("convirza: invalid response")
+
+// send runs one call through the pipeline: it builds the HTTP request,
+// sends it with retries, refreshes the token once after a 401, and decodes
+// the answer into out (the envelope's data, or the whole body for the OAuth
+// host) or into an *APIError.
+func (c *Client) send(ctx context.Context, r *request, out any, opts []RequestOption) error {
+	st := &callState{
+		method:     r.method,
+		path:       r.path,
+		bearer:     !r.auth && c.tokens != nil,
+		maxRetries: c.maxRetries,
+		start:      time.Now(),
+	}
+	for _, o := range opts {
+		if o != nil {
+			o(st)
+		}
+	}
+	body, err := encodeBody(r.body)
+	if err != nil {
+		return err
+	}
+	st.replayable = body == nil || body.replayable
+	ctx = context.WithValue(ctx, callStateKey{}, st)
+
+	base := c.base
+	if r.auth {
+		base = c.authBase
+	}
+	u := base + r.path
+	if len(r.query) > 0 {
+		u += "?" + r.query.Encode()
+	}
+
+	for refreshed := false; ; refreshed = true {
+		resp, err := c.attempt(ctx, st, u, body)
+		if err != nil {
+			return c.transportError(ctx, st, err)
+		}
+		if resp.StatusCode == http.StatusUnauthorized && st.bearer && !refreshed && st.replayable {
+			if rf, ok := c.tokens.(refresher); ok {
+				drain(resp)
+				if err := rf.invalidate(ctx, st.token); err != nil {
+					return err
+				}
+				continue
+			}
+		}
+		requestID, err := c.decode(resp, st, r, out)
+		c.logDone(ctx, st, resp.StatusCode, requestID, err)
+		return err
+	}
+}
+
+// attempt sends the request with the retry policy.
+func (c *Client) attempt(ctx context.Context, st *callState, u string, body *payload) (*http.Response, error) {
+	var raw any
+	if body != nil {
+		raw = retryablehttp.ReaderFunc(body.open)
+	}
+	req, err := retryablehttp.NewRequestWithContext(ctx, st.method, u, raw)
+	if err != nil {
+		return nil, invalidf("%s %s: %v", st.method, st.path, err)
+	}
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", c.userAgent)
+	if body != nil {
+		req.Header.Set("Content-Type", body.contentType)
+		if body.length >= 0 {
+			req.ContentLength = body.length
+		}
+	}
+	for k, vs := range st.header {
+		req.Header[http.CanonicalHeaderKey(k)] = append([]string(nil), vs...)
+	}
+	return c.http.Do(req)
+}
+
+// encodeBody turns a request body into a payload: JSON bytes, which can be
+// sent again for every attempt, unless it is a payload already.
+func encodeBody(v any) (*payload, error) {
+	switch b := v.(type) {
+	case nil:
+		return nil, nil
+	case *payload:
+		return b, nil
+	}
+	data, err := json.Marshal(v)
+	if err != nil {
+		return nil, invalidf("encoding the request body: %v", err)
+	}
+	return &payload{
+		contentType: "application/json",
+		open:        func() (io.Reader, error) { return bytes.NewReader(data), nil },
+		length:      int64(len(data)),
+		replayable:  true,
+	}, nil
+}
+
+// transportError explains a call that got no HTTP answer. A POST or PATCH
+// that may have reached the server wraps ErrOutcomeUnknown.
+func (c *Client) transportError(ctx context.Context, st *callState, err error) error {
+	c.logDone(ctx, st, 0, "", err)
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err // the URL is already in our message
+	}
+	if !idempotent(st.method) && !neverSent(err) {
+		return fmt.Errorf("convirza: %s %s: %w: %w", st.method, st.path, ErrOutcomeUnknown, err)
+	}
+	return fmt.Errorf("convirza: %s %s: %w", st.method, st.path, err)
+}
+
+// decode reads an answer into out or into an *APIError, and closes it.
+// It returns the request id the answer carried.
+func (c *Client) decode(resp *http.Response, st *callState, r *request, out any) (string, error) {
+	defer resp.Body.Close()
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		e := c.apiError(resp, st, r)
+		return e.RequestID, e
+	}
+	body := &limitedReader{r: resp.Body, n: c.maxBody}
+	var env envelope
+	var target any = &env
+	switch {
+	case r.auth:
+		target = out
+	case out == nil:
+		env.Data = &skipJSON{}
+	default:
+		env.Data = out
+	}
+	if target != nil {
+		err := json.NewDecoder(body).Decode(target)
+		if err != nil && !(errors.Is(err, io.EOF) && body.read == 0) {
+			if body.exceeded {
+				return "", fmt.Errorf("convirza: %s %s: %w: body larger than %d bytes", st.method, st.path, ErrInvalidResponse, c.maxBody)
+			}
+			return "", fmt.Errorf("convirza: %s %s: %w: %v [request_id %s]", st.method, st.path, ErrInvalidResponse, err, resp.Header.Get("X-Request-Id"))
+		}
+	}
+	drain(resp)
+	if !r.auth && env.Code >= 400 {
+		e := &APIError{StatusCode: int(env.Code), Code: int(env.Code), Method: st.method, Path: st.path}
+		fillAPIError(e, &env, resp)
+		return e.RequestID, e
+	}
+	return firstNonEmpty(env.RequestID, env.RequestID2, resp.Header.Get("X-Request-Id")), nil
+}
+
+// skipJSON reads and discards a JSON value.
+type skipJSON struct{}
+
+func (*skipJSON) UnmarshalJSON([]byte) error { return nil }
+
+// apiError reads an error answer (at most 1 MiB of it) tolerantly: JSON in
+// any of the envelope's spellings, or HTML, text or nothing.
+func (c *Client) apiError(resp *http.Response, st *callState, r *request) *APIError {
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+	e := &APIError{StatusCode: resp.StatusCode, Method: st.method, Path: st.path, Body: body}
+	if resp.StatusCode == http.StatusConflict {
+		e.kind = r.conflict
+	}
+	var env envelope
+	if json.Unmarshal(body, &env) == nil {
+		e.Code = int(env.Code)
+	}
+	fillAPIError(e, &env, resp)
+	if e.Message == "" {
+		e.Message = http.StatusText(resp.StatusCode)
+	}
+	return e
+}
+
+func fillAPIError(e *APIError, env *envelope, resp *http.Response) {
+	e.Message = env.Message
+	if e.Message == "" && len(env.Error) > 0 {
+		e.Message = scalarText(env.Error)
+		if e.Message == "" { // {"error": {"message": ...}}
+			var nested struct{ Message string }
+			_ = json.Unmarshal(env.Error, &nested)
+			e.Message = nested.Message
+		}
+	}
+	if len(env.Errors) > 0 {
+		e.Errors = fieldErrors(env.Errors)
+	}
+	e.RequestID = firstNonEmpty(env.RequestID, env.RequestID2, resp.Header.Get("X-Request-Id"))
+	e.Timestamp, _ = parseTime(env.Timestamp)
+	if ra, ok := retryAfter(resp); ok {
+		e.RetryAfter = ra
+	}
+}
+
+// fieldErrors reads "errors" as [{field, message}], or as a list of strings.
+func fieldErrors(raw json.RawMessage) []FieldError {
+	var fe []FieldError
+	if json.Unmarshal(raw, &fe) == nil {
+		return fe
+	}
+	var msgs []string
+	if json.Unmarshal(raw, &msgs) == nil {
+		for _, m := range msgs {
+			fe = append(fe, FieldError{Message: m})
+		}
+	}
+	return fe
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, v := range s {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// drain reads what is left of a small body and closes it, so that the
+// connection goes back to the pool.
+func drain(resp *http.Response) {
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	_ = resp.Body.Close()
+}
+
+// limitedReader fails once more than n bytes are read.
+type limitedReader struct {
+	r        io.Reader
+	n        int64
+	read     int64
+	exceeded bool
+}
+
+func (l *limitedReader) Read(p []byte) (int, error) {
+	if l.read >= l.n {
+		l.exceeded = true
+		return 0, ErrInvalidResponse
+	}
+	if rem := l.n - l.read; int64(len(p)) > rem {
+		p = p[:rem]
+	}
+	n, err := l.r.Read(p)
+	l.read += int64(n)
+	return n, err
+}
+
+// logDone writes the debug line that closes a call.
+func (c *Client) logDone(ctx context.Context, st *callState, status int, requestID string, err error) {
+	if c.logger == nil || !c.logger.Enabled(ctx, slog.LevelDebug) {
+		return
+	}
+	attrs := []slog.Attr{
+		slog.String("method", st.method),
+		slog.String("path", st.path),
+		slog.Int("status", status),
+		slog.Int("attempts", st.attempt),
+		slog.Duration("duration", time.Since(st.start)),
+	}
+	if requestID != "" {
+		attrs = append(attrs, slog.String("request_id", requestID))
+	}
+	if err != nil {
+		attrs = append(attrs, slog.String("error", err.Error()))
+	}
+	c.logger.LogAttrs(ctx, slog.LevelDebug, "convirza: call", attrs...)
+}
+
+// call sends r and decodes the answer's data into a new T.
+func call[T any](ctx context.Context, c *Client, r *request, opts []RequestOption) (*T, error) {
+	v := new(T)
+	if err := c.send(ctx, r, v, opts); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+// get fetches one record.
+func get[T any](ctx context.Context, c *Client, path string, opts []RequestOption) (*T, error) {
+	return call[T](ctx, c, &request{method: "GET", path: path}, opts)
+}
+
+// update sends a PUT or PATCH whose answer is the updated record. When the
+// server answers with less (only an id, or null), hasID reports false and
+// the record is fetched from the same path.
+func update[T any](ctx context.Context, c *Client, r *request, hasID func(*T) bool, opts []RequestOption) (*T, error) {
+	v, err := call[T](ctx, c, r, opts)
+	if err != nil || hasID(v) {
+		return v, err
+	}
+	return get[T](ctx, c, r.path, opts)
+}
+
+// requireID refuses an id that cannot name a record, before any I/O.
+func requireID(what string, id int64) error {
+	if id <= 0 {
+		return invalidf("%s id must be positive, got %d", what, id)
+	}
+	return nil
+}
+
+// requirePatch refuses a PATCH that would change nothing (the API answers
+// 400 to an empty body).
+func requirePatch(p any) error {
+	if p == nil {
+		return invalidf("a patch needs at least one field")
+	}
+	b, err := json.Marshal(p)
+	if err != nil {
+		return invalidf("encoding the patch: %v", err)
+	}
+	if string(b) == "{}" || string(b) == "null" {
+		return invalidf("a patch needs at least one field")
+	}
+	return nil
+}

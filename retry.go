@@ -1,0 +1,130 @@
+package convirza
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/go-retryablehttp"
+)
+
+// checkRetry is the retry policy (go-retryablehttp's CheckRetry). It never
+// retries after the context ends or once the call's retries are used up.
+// Connection failures and 429, 500, 502, 503 and 504 are retried for
+// idempotent methods; POST and PATCH only when the request provably never
+// left (a failed dial) or the caller opted in with WithRetryNonIdempotent.
+// A body that cannot be sent again is never retried.
+func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
+	if ctx.Err() != nil {
+		return false, ctx.Err()
+	}
+	st := stateOf(ctx)
+	if st == nil || st.attempt > st.maxRetries || !st.replayable {
+		return false, nil
+	}
+	safe := idempotent(st.method) || st.retryUnsafe
+	if err != nil {
+		if neverSent(err) {
+			return true, nil
+		}
+		return safe && retryableNetError(err), nil
+	}
+	switch resp.StatusCode {
+	case http.StatusTooManyRequests, http.StatusInternalServerError, http.StatusBadGateway,
+		http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		return safe, nil
+	}
+	return false, nil
+}
+
+// neverSent reports whether a transport error happened before any byte of
+// the request could reach the server: the dial failed.
+func neverSent(err error) bool {
+	var op *net.OpError
+	return errors.As(err, &op) && op.Op == "dial"
+}
+
+// retryableNetError tells passing network failures (reset, EOF, timeout)
+// from ones that will fail again (a bad certificate, a redirect loop).
+func retryableNetError(err error) bool {
+	var certErr *tls.CertificateVerificationError
+	var unknownAuth x509.UnknownAuthorityError
+	var hostErr x509.HostnameError
+	switch {
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded),
+		errors.As(err, &certErr), errors.As(err, &unknownAuth), errors.As(err, &hostErr):
+		return false
+	}
+	msg := err.Error()
+	return !strings.Contains(msg, "stopped after") && !strings.Contains(msg, "unsupported protocol scheme")
+}
+
+// backoff is the wait before a retry (go-retryablehttp's Backoff): the
+// server's Retry-After when it sent one, else full jitter, random in
+// [0, min(max, min·2^attempt)); both capped at max.
+func backoff(min, max time.Duration, attempt int, resp *http.Response) time.Duration {
+	if ra, ok := retryAfter(resp); ok {
+		return clamp(ra, max)
+	}
+	ceiling := min << min2(attempt, 30)
+	if ceiling <= 0 || ceiling > max {
+		ceiling = max
+	}
+	if ceiling <= 0 {
+		return 0
+	}
+	return rand.N(ceiling)
+}
+
+func clamp(d, max time.Duration) time.Duration {
+	if d < 0 {
+		return 0
+	}
+	if d > max {
+		return max
+	}
+	return d
+}
+
+func min2(a, b int) int {
+	if a < b {
+		return a
+	}
+	return b
+}
+
+// retryAfter reads a Retry-After header in seconds or as an HTTP date.
+func retryAfter(resp *http.Response) (time.Duration, bool) {
+	if resp == nil {
+		return 0, false
+	}
+	v := strings.TrimSpace(resp.Header.Get("Retry-After"))
+	if v == "" {
+		return 0, false
+	}
+	if secs, err := strconv.ParseInt(v, 10, 64); err == nil {
+		if secs < 0 {
+			return 0, false
+		}
+		return time.Duration(min2(int(secs), 1<<20)) * time.Second, true
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return max(time.Until(t), 0), true
+	}
+	return 0, false
+}
+
+// countAttempt numbers each attempt of a call (go-retryablehttp's
+// RequestLogHook, which runs before every attempt).
+func countAttempt(_ retryablehttp.Logger, req *http.Request, i int) {
+	if st := stateOf(req.Context()); st != nil {
+		st.attempt = i + 1
+	}
+}

@@ -1,0 +1,63 @@
+package convirza
+
+import (
+	"log/slog"
+	"net/http"
+	"net/url"
+	"time"
+)
+
+// authTransport puts the bearer token on requests to the configured API
+// host, and logs each attempt. It sits inside the retry loop, so every
+// attempt asks the token source afresh (a retry after a refresh carries the
+// new token), and inside the redirect loop, so a redirect to any other host
+// (or scheme, or port) never carries the token.
+type authTransport struct {
+	c    *Client
+	next http.RoundTripper
+}
+
+func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	ctx := req.Context()
+	st := stateOf(ctx)
+	if st != nil && st.bearer && sameOrigin(req.URL, t.c.baseURL) {
+		tok, err := t.c.tokens.token(ctx)
+		if err != nil {
+			if req.Body != nil {
+				_ = req.Body.Close()
+			}
+			return nil, err
+		}
+		st.token = tok
+		req = req.Clone(ctx)
+		req.Header.Set("Authorization", "Bearer "+tok)
+	}
+	start := time.Now()
+	resp, err := t.next.RoundTrip(req)
+	if log := t.c.logger; log != nil && log.Enabled(ctx, slog.LevelDebug) {
+		attrs := []slog.Attr{
+			slog.String("method", req.Method),
+			slog.String("path", req.URL.Path),
+			slog.Duration("duration", time.Since(start)),
+		}
+		if st != nil {
+			attrs = append(attrs, slog.Int("attempt", st.attempt))
+		}
+		if resp != nil {
+			attrs = append(attrs, slog.Int("status", resp.StatusCode))
+			if id := resp.Header.Get("X-Request-Id"); id != "" {
+				attrs = append(attrs, slog.String("request_id", id))
+			}
+		}
+		if err != nil {
+			attrs = append(attrs, slog.String("error", err.Error()))
+		}
+		log.LogAttrs(ctx, slog.LevelDebug, "convirza: attempt", attrs...)
+	}
+	return resp, err
+}
+
+// sameOrigin reports whether u has the scheme and host (with port) of base.
+func sameOrigin(u, base *url.URL) bool {
+	return u.Scheme == base.Scheme && u.Host == base.Host
+}
