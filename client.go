@@ -21,8 +21,20 @@ const userAgent = "convirza-go/" + Version
 // Client is a Convirza V3 Platform API client. It is safe for concurrent use
 // by many goroutines; share one per process.
 type Client struct {
-	Users *UsersService
-	Auth  *AuthService
+	Users         *UsersService
+	Groups        *GroupsService
+	Webhooks      *WebhooksService
+	Prompts       *PromptsService
+	AIVoiceAgents *AIVoiceAgentsService
+	PhoneNumbers  *PhoneNumbersService
+	Routes        *RoutesService
+	Broadcasts    *BroadcastsService
+	Calls         *CallsService
+	SMS           *SMSService
+	Tags          *TagsService
+	AdSources     *AdSourcesService
+	Industries    *IndustriesService
+	Auth          *AuthService
 
 	base, authBase string // without trailing slash
 	baseURL        *url.URL
@@ -89,6 +101,18 @@ func NewClient(opts ...Option) (*Client, error) {
 		c.tokens = newCredentialsSource(c.Auth, s.email, s.password, store)
 	}
 	c.Users = &UsersService{c: c}
+	c.Groups = &GroupsService{c: c}
+	c.Webhooks = &WebhooksService{c: c}
+	c.Prompts = &PromptsService{c: c}
+	c.AIVoiceAgents = &AIVoiceAgentsService{c: c}
+	c.PhoneNumbers = &PhoneNumbersService{c: c}
+	c.Routes = &RoutesService{c: c}
+	c.Broadcasts = &BroadcastsService{c: c}
+	c.Calls = &CallsService{c: c}
+	c.SMS = &SMSService{c: c}
+	c.Tags = &TagsService{c: c}
+	c.AdSources = &AdSourcesService{c: c}
+	c.Industries = &IndustriesService{c: c}
 	return c, nil
 }
 

@@ -17,7 +17,7 @@ import (
 // is lost.
 //
 // The fast path is a plain json.Unmarshal. Only when a field's type drifted
-// from the model (an id sent as "123", a flag sent as "Yes") does it fall back
+// from the model (an id sent as "123", a time in another layout) does it fall back
 // to decoding field by field, coercing what can be coerced and leaving the
 // rest at its zero value: one odd field never fails a whole call.
 func decodeModel(data []byte, v any, raw *json.RawMessage) error {
@@ -26,8 +26,8 @@ func decodeModel(data []byte, v any, raw *json.RawMessage) error {
 	}
 	*raw = append((*raw)[:0], data...)
 	err := json.Unmarshal(data, v)
-	var typeErr *json.UnmarshalTypeError
-	if err == nil || !errors.As(err, &typeErr) {
+	var syntaxErr *json.SyntaxError
+	if err == nil || errors.As(err, &syntaxErr) {
 		return err
 	}
 	return decodeLenient(data, reflect.ValueOf(v).Elem())

@@ -1,0 +1,4 @@
+package convirza
+
+// AIVoiceAgentsService manages AI voice agents.
+type AIVoiceAgentsService struct{ c *Client }

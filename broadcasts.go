@@ -1,0 +1,4 @@
+package convirza
+
+// BroadcastsService manages SMS broadcasts.
+type BroadcastsService struct{ c *Client }

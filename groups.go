@@ -1,0 +1,4 @@
+package convirza
+
+// GroupsService manages groups (org units). Admin only.
+type GroupsService struct{ c *Client }

@@ -1,0 +1,213 @@
+package convirza
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/jarcoal/httpmock"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// Hosts of the wire tests: nothing listens there, httpmock answers.
+const (
+	testBase      = "https://api.convirza.test/v3"
+	testAuthBase  = "https://auth.convirza.test"
+	testToken     = "tok-wire-test-secret"
+	testRequestID = "550e8400-e29b-41d4-a716-446655440000"
+)
+
+// newWireClient returns a client whose every request goes to a fresh
+// httpmock transport, with a static token and no backoff between retries.
+func newWireClient(t *testing.T, opts ...Option) (*Client, *httpmock.MockTransport) {
+	t.Helper()
+	mt := httpmock.NewMockTransport()
+	base := []Option{
+		WithBaseURL(testBase), WithAuthBaseURL(testAuthBase), WithToken(testToken),
+		WithHTTPClient(&http.Client{Transport: mt}), WithRetryBackoff(0, 0),
+	}
+	c, err := NewClient(append(base, opts...)...)
+	require.NoError(t, err)
+	return c, mt
+}
+
+// wireRequest is a request as it went over the wire.
+type wireRequest struct {
+	Method string
+	Path   string // escaped, as sent
+	Query  url.Values
+	Header http.Header
+	Body   []byte
+}
+
+// recorder keeps every request its responders saw.
+type recorder struct {
+	mu   sync.Mutex
+	reqs []wireRequest
+}
+
+// last returns the last request, failing the test when there was none.
+func (r *recorder) last(t *testing.T) wireRequest {
+	t.Helper()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	require.NotEmpty(t, r.reqs, "no request reached the server")
+	return r.reqs[len(r.reqs)-1]
+}
+
+// count is the number of requests seen.
+func (r *recorder) count() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.reqs)
+}
+
+// respond registers an answer for method and path (relative to the API
+// base; a full URL for the auth host) and records every request it gets.
+// Query strings are matched loosely: assert them on the recorded request.
+func respond(mt *httpmock.MockTransport, method, path string, status int, body string) *recorder {
+	rec := &recorder{}
+	u := path
+	if !strings.HasPrefix(path, "http") {
+		u = testBase + path
+	}
+	mt.RegisterRegexpResponder(method, regexpFor(u), func(req *http.Request) (*http.Response, error) {
+		var b []byte
+		if req.Body != nil {
+			b, _ = io.ReadAll(req.Body)
+		}
+		rec.mu.Lock()
+		rec.reqs = append(rec.reqs, wireRequest{
+			Method: req.Method, Path: req.URL.EscapedPath(), Query: req.URL.Query(),
+			Header: req.Header.Clone(), Body: b,
+		})
+		rec.mu.Unlock()
+		resp := httpmock.NewStringResponse(status, body)
+		resp.Header.Set("Content-Type", "application/json")
+		return resp, nil
+	})
+	return rec
+}
+
+// regexpFor matches exactly the URL u, with or without a query.
+func regexpFor(u string) *regexp.Regexp {
+	return regexp.MustCompile("^" + regexp.QuoteMeta(u) + `(\?.*)?$`)
+}
+
+// envelope wraps data as the API does.
+func envelopeJSON(data string) string {
+	return `{"code":200,"message":"Success","data":` + data +
+		`,"request_id":"` + testRequestID + `","timestamp":"2026-01-20T12:34:56.789Z"}`
+}
+
+// assertWire checks the method, escaped path, query and JSON body of a
+// request, and that it carried the bearer token and the SDK's headers.
+// wantBody "" means no body.
+func assertWire(t *testing.T, got wireRequest, method, path string, query url.Values, wantBody string) {
+	t.Helper()
+	assert.Equal(t, method, got.Method, "method")
+	assert.Equal(t, "/v3"+path, got.Path, "path")
+	if query == nil {
+		query = url.Values{}
+	}
+	assert.Equal(t, query, got.Query, "query")
+	assert.Equal(t, "Bearer "+testToken, got.Header.Get("Authorization"), "authorization")
+	assert.Equal(t, "application/json", got.Header.Get("Accept"))
+	assert.True(t, strings.HasPrefix(got.Header.Get("User-Agent"), "convirza-go/"), "user agent")
+	if wantBody == "" {
+		assert.Empty(t, got.Body, "body")
+		return
+	}
+	assert.Equal(t, "application/json", got.Header.Get("Content-Type"))
+	assert.JSONEq(t, wantBody, string(got.Body), "body")
+}
+
+// golden reads testdata/name: an example body from the public docs (or an
+// assumed one from api/), as the server sends it.
+func golden(t *testing.T, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", name))
+	require.NoError(t, err)
+	return b
+}
+
+// goldenData returns the "data" member of a golden envelope.
+func goldenData(t *testing.T, name string) json.RawMessage {
+	t.Helper()
+	var env struct{ Data json.RawMessage }
+	require.NoError(t, json.Unmarshal(golden(t, name), &env))
+	require.NotEmpty(t, env.Data, "%s has no data", name)
+	return env.Data
+}
+
+// assertKnownFields fails for every key of the JSON object raw that model
+// (a struct value or pointer) has no field for: a golden example must lose
+// nothing to Raw alone. Nested objects and arrays of objects are checked
+// against the type of their field.
+func assertKnownFields(t *testing.T, raw json.RawMessage, model any) {
+	t.Helper()
+	var unknown []string
+	collectUnknown(raw, reflect.TypeOf(model), "", &unknown)
+	sort.Strings(unknown)
+	assert.Empty(t, unknown, "keys with no typed field")
+}
+
+func collectUnknown(raw json.RawMessage, typ reflect.Type, prefix string, out *[]string) {
+	for typ.Kind() == reflect.Pointer || typ.Kind() == reflect.Slice {
+		typ = typ.Elem()
+	}
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 {
+		return
+	}
+	if raw[0] == '[' {
+		var items []json.RawMessage
+		if json.Unmarshal(raw, &items) == nil {
+			for _, it := range items {
+				collectUnknown(it, typ, prefix+"[]", out)
+			}
+		}
+		return
+	}
+	if raw[0] != '{' || typ.Kind() != reflect.Struct || typ == reflect.TypeFor[json.RawMessage]() {
+		return
+	}
+	var obj map[string]json.RawMessage
+	if json.Unmarshal(raw, &obj) != nil {
+		return
+	}
+	fields := map[string]reflect.Type{}
+	for _, f := range jsonFields(typ) {
+		fields[f.name] = typ.FieldByIndex(f.index).Type
+	}
+	for k, v := range obj {
+		ft, ok := fields[k]
+		if !ok {
+			*out = append(*out, prefix+k)
+			continue
+		}
+		if ft.Kind() == reflect.Map || ft == reflect.TypeFor[json.RawMessage]() {
+			continue
+		}
+		collectUnknown(v, ft, prefix+k+".", out)
+	}
+}
+
+func newJSONResponse(status int, body string) *http.Response {
+	resp := httpmock.NewStringResponse(status, body)
+	resp.Header.Set("Content-Type", "application/json")
+	return resp
+}
+
+func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }

@@ -1,0 +1,4 @@
+package convirza
+
+// RoutesService manages provisioned routes.
+type RoutesService struct{ c *Client }

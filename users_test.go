@@ -1,0 +1,301 @@
+package convirza
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestUsersListWire(t *testing.T) {
+	c, mt := newWireClient(t)
+	rec := respond(mt, "GET", "/users/list", 200, string(golden(t, "users/list.json")))
+
+	page, err := c.Users.List(context.Background(), &ListUsersParams{
+		PageParams: PageParams{Limit: 25, Offset: 50},
+		OrgUnitID:  70035, Name: "doe", Email: "example.com", RoleID: RoleIDStandard,
+		Status: UserActive, SortBy: SortByName, Order: Ascending,
+	})
+	require.NoError(t, err)
+	assertWire(t, rec.last(t), "GET", "/users/list", url.Values{
+		"limit": {"25"}, "offset": {"50"}, "org_unit_id": {"70035"}, "name": {"doe"},
+		"email": {"example.com"}, "role_id": {"2"}, "user_status": {"active"},
+		"sort_by": {"name"}, "sort_order": {"asc"},
+	}, "")
+
+	assert.Equal(t, 50, page.Total)
+	assert.Equal(t, 25, page.Limit)
+	assert.Equal(t, 50, page.Offset)
+	require.Len(t, page.Items, 1)
+	u := page.Items[0]
+	assert.Equal(t, int64(10001), u.ID)
+	assert.Equal(t, "John", u.FirstName)
+	assert.Equal(t, "john.doe@example.com", u.Email)
+	assert.Equal(t, UserActive, u.Status)
+	assert.Equal(t, Bool(true), u.AccessAudio)
+	assert.Equal(t, int64(65000), u.ParentGroupOrgUnitID)
+	assert.Equal(t, time.Date(2026, 3, 29, 12, 0, 0, 0, time.UTC), u.Created)
+	assert.Contains(t, string(u.Raw), `"agent_id": "AGT-001"`)
+}
+
+func TestUsersListDefaultsSendLimit(t *testing.T) {
+	c, mt := newWireClient(t)
+	rec := respond(mt, "GET", "/users/list", 200, envelopeJSON(`{"users":[],"total":0}`))
+	page, err := c.Users.List(context.Background(), nil)
+	require.NoError(t, err)
+	assertWire(t, rec.last(t), "GET", "/users/list", url.Values{"limit": {"100"}}, "")
+	assert.Empty(t, page.Items)
+	assert.NotNil(t, page.Items)
+}
+
+func TestUsersListRefusesBadInputBeforeIO(t *testing.T) {
+	c, mt := newWireClient(t)
+	rec := respond(mt, "GET", "/users/list", 200, envelopeJSON(`{"users":[],"total":0}`))
+	for name, p := range map[string]*ListUsersParams{
+		"limit 201":  {PageParams: PageParams{Limit: 201}},
+		"limit -1":   {PageParams: PageParams{Limit: -1}},
+		"offset -1":  {PageParams: PageParams{Offset: -1}},
+		"role id 4":  {RoleID: 4},
+		"role id -1": {RoleID: -1},
+	} {
+		_, err := c.Users.List(context.Background(), p)
+		assert.ErrorIs(t, err, ErrInvalidParams, name)
+	}
+	assert.Zero(t, rec.count())
+}
+
+func TestUsersGetWire(t *testing.T) {
+	c, mt := newWireClient(t)
+	rec := respond(mt, "GET", "/users/10001", 200, string(golden(t, "users/get.json")))
+	u, err := c.Users.Get(context.Background(), 10001)
+	require.NoError(t, err)
+	assertWire(t, rec.last(t), "GET", "/users/10001", nil, "")
+	assert.Equal(t, int64(10001), u.ID)
+	assert.Equal(t, int64(70035), u.OrgUnitID)
+	assert.Equal(t, RoleIDStandard, u.RoleID)
+	assert.Equal(t, "America/New_York", u.Timezone)
+	assert.Equal(t, 1, u.AgentCode)
+	assert.True(t, u.ScoreCall)
+	assert.Nil(t, u.Aliases)
+}
+
+func TestUsersCreateWire(t *testing.T) {
+	c, mt := newWireClient(t)
+	rec := respond(mt, "POST", "/users", 201, string(golden(t, "users/create.json")))
+	created, err := c.Users.Create(context.Background(), &CreateUserParams{
+		Email: "admin@example.com", FirstName: "Admin", LastName: "User", OrgUnitID: 1001,
+		Role: RoleAdmin, ExtID: "EXT-ADMIN-001", Status: UserActive, Timezone: "America/New_York",
+		AgentRingTo: "+1234567890", AgentCode: Set(10), ScoreCall: Set(true), AccessAudio: Set(true),
+	})
+	require.NoError(t, err)
+	// The docs' own example body, but for "aliases": null, which we leave out.
+	assertWire(t, rec.last(t), "POST", "/users", nil,
+		`{"username":"admin@example.com","first_name":"Admin","last_name":"User","ct_user_ou_id":1001,"role":"Admin","user_ext_id":"EXT-ADMIN-001","user_status":"active","timezone":"America/New_York","agent_ring_to":"+1234567890","agent_code":10,"score_call":true,"access_audio":true}`)
+	assert.Equal(t, int64(12346), created.ID)
+	assert.Equal(t, 1, rec.count(), "a POST is not retried")
+}
+
+func TestUsersCreateDuplicateEmail(t *testing.T) {
+	c, mt := newWireClient(t)
+	respond(mt, "POST", "/users", 409,
+		`{"code":409,"message":"User with email a@b.c already exists","requestId":"r-409","timestamp":"2026-01-20T12:34:56.789Z"}`)
+	_, err := c.Users.Create(context.Background(), &CreateUserParams{
+		Email: "a@b.c", FirstName: "A", LastName: "B", OrgUnitID: 1, Role: RoleStandard})
+	require.Error(t, err)
+	assert.ErrorIs(t, err, ErrDuplicateEmail)
+	assert.ErrorIs(t, err, ErrConflict)
+	assert.NotErrorIs(t, err, ErrNotFound)
+	var apiErr *APIError
+	require.True(t, errors.As(err, &apiErr))
+	assert.Equal(t, "r-409", apiErr.RequestID)
+	assert.Equal(t, http.StatusConflict, apiErr.StatusCode)
+	assert.Equal(t, "convirza: POST /users: 409 Conflict: User with email a@b.c already exists [request_id r-409]", err.Error())
+}
+
+func TestUsersCreateValidatesBeforeIO(t *testing.T) {
+	c, mt := newWireClient(t)
+	rec := respond(mt, "POST", "/users", 200, envelopeJSON(`{"userId":1}`))
+	ok := CreateUserParams{Email: "a@b.c", FirstName: "A", LastName: "B", OrgUnitID: 1, Role: RoleAdmin}
+	cases := map[string]func(p *CreateUserParams){
+		"empty email": func(p *CreateUserParams) { p.Email = " " },
+		"no first":    func(p *CreateUserParams) { p.FirstName = "" },
+		"no last":     func(p *CreateUserParams) { p.LastName = "" },
+		"no org unit": func(p *CreateUserParams) { p.OrgUnitID = 0 },
+		"no role":     func(p *CreateUserParams) { p.Role = "" },
+		"bad role id": func(p *CreateUserParams) { p.Role, p.RoleID = "", 7 },
+		"deleted":     func(p *CreateUserParams) { p.Status = UserDeleted },
+	}
+	for name, mutate := range cases {
+		p := ok
+		mutate(&p)
+		_, err := c.Users.Create(context.Background(), &p)
+		assert.ErrorIs(t, err, ErrInvalidParams, name)
+	}
+	_, err := c.Users.Create(context.Background(), nil)
+	assert.ErrorIs(t, err, ErrInvalidParams)
+	assert.Zero(t, rec.count())
+}
+
+func TestUsersUpdateWire(t *testing.T) {
+	c, mt := newWireClient(t)
+	rec := respond(mt, "PUT", "/users/10001", 200, string(golden(t, "users/get.json")))
+	u, err := c.Users.Update(context.Background(), 10001, &UpdateUserParams{
+		Email: "john.doe@example.com", FirstName: "John", LastName: "Doe", OrgUnitID: 70035,
+		Role: RoleStandard, Aliases: []string{"JD"}, AccessAudio: Set(true)})
+	require.NoError(t, err)
+	assertWire(t, rec.last(t), "PUT", "/users/10001", nil,
+		`{"username":"john.doe@example.com","first_name":"John","last_name":"Doe","ct_user_ou_id":70035,"role":"Standard","aliases":["JD"],"access_audio":true}`)
+	assert.Equal(t, "John", u.FirstName)
+}
+
+func TestUsersUpdateRefetchesWhenAnswerHasNoRecord(t *testing.T) {
+	c, mt := newWireClient(t)
+	put := respond(mt, "PUT", "/users/10001", 200, envelopeJSON(`null`))
+	get := respond(mt, "GET", "/users/10001", 200, string(golden(t, "users/get.json")))
+	u, err := c.Users.Update(context.Background(), 10001, &UpdateUserParams{
+		Email: "j@x.y", FirstName: "J", LastName: "D", OrgUnitID: 1, RoleID: 2})
+	require.NoError(t, err)
+	assert.Equal(t, 1, put.count())
+	assert.Equal(t, 1, get.count())
+	assert.Equal(t, int64(10001), u.ID)
+}
+
+func TestUsersPatchThreeStates(t *testing.T) {
+	c, mt := newWireClient(t)
+	rec := respond(mt, "PATCH", "/users/10001", 200, string(golden(t, "users/get.json")))
+	_, err := c.Users.Patch(context.Background(), 10001, &PatchUserParams{
+		AgentRingTo: Set("+14255559876"), // a value
+		AccessAudio: Set(false),          // a zero value is still sent
+		ExtID:       Null[string](),      // null; every other field is left out
+	})
+	require.NoError(t, err)
+	assertWire(t, rec.last(t), "PATCH", "/users/10001", nil,
+		`{"agent_ring_to":"+14255559876","access_audio":false,"user_ext_id":null}`)
+	assert.Equal(t, 1, rec.count(), "a PATCH is not retried")
+}
+
+func TestUsersPatchRefusesEmptyAndDeletedBeforeIO(t *testing.T) {
+	c, mt := newWireClient(t)
+	rec := respond(mt, "PATCH", "/users/1", 200, envelopeJSON(`{}`))
+	_, err := c.Users.Patch(context.Background(), 1, &PatchUserParams{})
+	assert.ErrorIs(t, err, ErrInvalidParams)
+	_, err = c.Users.Patch(context.Background(), 1, nil)
+	assert.ErrorIs(t, err, ErrInvalidParams)
+	_, err = c.Users.Patch(context.Background(), 1, &PatchUserParams{Status: Set(UserDeleted)})
+	assert.ErrorIs(t, err, ErrInvalidParams)
+	_, err = c.Users.Patch(context.Background(), 0, &PatchUserParams{FirstName: Set("x")})
+	assert.ErrorIs(t, err, ErrInvalidParams)
+	assert.Zero(t, rec.count())
+}
+
+func TestUsersDeleteWire(t *testing.T) {
+	c, mt := newWireClient(t)
+	rec := respond(mt, "DELETE", "/users/10001", 200, string(golden(t, "users/delete.json")))
+	require.NoError(t, c.Users.Delete(context.Background(), 10001))
+	assertWire(t, rec.last(t), "DELETE", "/users/10001", nil, "")
+
+	err := c.Users.Delete(context.Background(), -5)
+	assert.ErrorIs(t, err, ErrInvalidParams)
+	assert.Equal(t, 1, rec.count())
+}
+
+func TestUsersGetNotFound(t *testing.T) {
+	c, mt := newWireClient(t)
+	rec := respond(mt, "GET", "/users/9", 404, `{"code":404,"message":"User not found","request_id":"r-404"}`)
+	_, err := c.Users.Get(context.Background(), 9)
+	assert.ErrorIs(t, err, ErrNotFound)
+	assert.NotErrorIs(t, err, ErrDuplicateEmail)
+	assert.Equal(t, 1, rec.count(), "a 404 is not retried")
+}
+
+func TestUsersAllWalksEveryPage(t *testing.T) {
+	c, mt := newWireClient(t)
+	var offsets []string
+	rec := respond(mt, "GET", "/users/list", 200, "")
+	mt.RegisterRegexpResponder("GET", regexpFor(testBase+"/users/list"), func(req *http.Request) (*http.Response, error) {
+		q := req.URL.Query()
+		offsets = append(offsets, q.Get("offset"))
+		assert.Equal(t, "2", q.Get("limit"))
+		assert.Equal(t, "ann", q.Get("name"))
+		body := map[string]string{
+			"":  `{"users":[{"ct_user_id":1},{"ct_user_id":2}],"total":5}`,
+			"2": `{"users":[{"ct_user_id":3},{"ct_user_id":4}],"total":5}`,
+			"4": `{"users":[{"ct_user_id":5}],"total":5}`,
+		}[q.Get("offset")]
+		return newJSONResponse(200, envelopeJSON(body)), nil
+	})
+	_ = rec
+	params := &ListUsersParams{PageParams: PageParams{Limit: 2}, Name: "ann"}
+	var ids []int64
+	for u, err := range c.Users.All(context.Background(), params) {
+		require.NoError(t, err)
+		ids = append(ids, u.ID)
+	}
+	assert.Equal(t, []int64{1, 2, 3, 4, 5}, ids)
+	assert.Equal(t, []string{"", "2", "4"}, offsets)
+	assert.Equal(t, 0, params.Offset, "the caller's params are not changed")
+
+	// Breaking out early fetches no more pages.
+	offsets = nil
+	for range c.Users.All(context.Background(), params) {
+		break
+	}
+	assert.Equal(t, []string{""}, offsets)
+}
+
+func TestUsersAllStopsOnError(t *testing.T) {
+	c, mt := newWireClient(t)
+	respond(mt, "GET", "/users/list", 403, `{"code":403,"message":"Admin only"}`)
+	n := 0
+	for _, err := range c.Users.All(context.Background(), nil) {
+		n++
+		assert.ErrorIs(t, err, ErrForbidden)
+	}
+	assert.Equal(t, 1, n)
+
+	for _, err := range c.Users.All(context.Background(), &ListUsersParams{PageParams: PageParams{Limit: 500}}) {
+		assert.ErrorIs(t, err, ErrInvalidParams)
+	}
+}
+
+func TestUsersGolden(t *testing.T) {
+	list := goldenData(t, "users/list.json")
+	var page listData[User]
+	require.NoError(t, jsonUnmarshal(list, &page))
+	require.Len(t, page.Users, 1)
+	assertKnownFields(t, list, listData[User]{})
+
+	get := goldenData(t, "users/get.json")
+	var u User
+	require.NoError(t, jsonUnmarshal(get, &u))
+	assertKnownFields(t, get, u)
+	assert.JSONEq(t, string(get), string(u.Raw), "Raw keeps the object whole")
+
+	for _, name := range []string{"users/create.json", "users/delete.json"} {
+		var c Created
+		require.NoError(t, jsonUnmarshal(goldenData(t, name), &c))
+		assert.NotZero(t, c.ID, name)
+	}
+	var body CreateUserParams
+	require.NoError(t, jsonUnmarshal(golden(t, "users/create_request.json"), &body))
+	assertKnownFields(t, golden(t, "users/create_request.json"), body)
+}
+
+func TestUserToleratesDrift(t *testing.T) {
+	var u User
+	require.NoError(t, jsonUnmarshal([]byte(`{"ct_user_id":"10001","access_audio":"No","score_call":"yes",
+		"agent_code":"7","aliases":"JD","user_created":"2026-03-29 12:00:00","role_id":2.0,"brand_new":{"x":1}}`), &u))
+	assert.Equal(t, int64(10001), u.ID)
+	assert.Equal(t, Bool(false), u.AccessAudio)
+	assert.True(t, u.ScoreCall)
+	assert.Equal(t, 7, u.AgentCode)
+	assert.Equal(t, []string{"JD"}, u.Aliases)
+	assert.Equal(t, 2026, u.Created.Year())
+	assert.Equal(t, 2, u.RoleID)
+	assert.Contains(t, string(u.Raw), "brand_new")
+}

@@ -1,0 +1,4 @@
+package convirza
+
+// WebhooksService manages webhooks. Admin only.
+type WebhooksService struct{ c *Client }
