@@ -26,6 +26,10 @@ type request struct {
 	// conflict is the sentinel a 409 of this call also matches
 	// (ErrDuplicateEmail for a user write).
 	conflict error
+	// retryUnprocessed lets a POST or PATCH with a replayable body be
+	// retried on the answers that say the server did not act on it (429 and
+	// 503), not only on a failed dial. Uploads set it.
+	retryUnprocessed bool
 }
 
 // payload is a request body that is not JSON (a multipart upload).
@@ -48,6 +52,7 @@ type callState struct {
 	bearer      bool // send the access token
 	replayable  bool
 	retryUnsafe bool
+	unprocessed bool // see request.retryUnprocessed
 	maxRetries  int
 	header      http.Header
 	attempt     int    // 1-based, set before each attempt
@@ -108,11 +113,12 @@ var ErrInvalidResponse = errors.New("convirza: invalid response")
 // host) or into an *APIError.
 func (c *Client) send(ctx context.Context, r *request, out any, opts []RequestOption) error {
 	st := &callState{
-		method:     r.method,
-		path:       r.path,
-		bearer:     !r.auth && c.tokens != nil,
-		maxRetries: c.maxRetries,
-		start:      time.Now(),
+		method:      r.method,
+		path:        r.path,
+		bearer:      !r.auth && c.tokens != nil,
+		unprocessed: r.retryUnprocessed,
+		maxRetries:  c.maxRetries,
+		start:       time.Now(),
 	}
 	for _, o := range opts {
 		if o != nil {

@@ -19,7 +19,9 @@ import (
 // retries after the context ends or once the call's retries are used up.
 // Connection failures and 429, 500, 502, 503 and 504 are retried for
 // idempotent methods; POST and PATCH only when the request provably never
-// left (a failed dial) or the caller opted in with WithRetryNonIdempotent.
+// left (a failed dial), when the caller opted in with
+// WithRetryNonIdempotent, or, for a request marked retryUnprocessed, on a
+// 429 or 503 (the server says it did not act).
 // A body that cannot be sent again is never retried.
 func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
 	if ctx.Err() != nil {
@@ -37,8 +39,9 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 		return safe && retryableNetError(err), nil
 	}
 	switch resp.StatusCode {
-	case http.StatusTooManyRequests, http.StatusInternalServerError, http.StatusBadGateway,
-		http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+	case http.StatusTooManyRequests, http.StatusServiceUnavailable:
+		return safe || st.unprocessed, nil
+	case http.StatusInternalServerError, http.StatusBadGateway, http.StatusGatewayTimeout:
 		return safe, nil
 	}
 	return false, nil
