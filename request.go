@@ -310,6 +310,7 @@ func fieldErrors(raw json.RawMessage) []FieldError {
 	if json.Unmarshal(raw, &fe) == nil {
 		return fe
 	}
+	fe = nil
 	var msgs []string
 	if json.Unmarshal(raw, &msgs) == nil {
 		for _, m := range msgs {
