@@ -39,8 +39,8 @@ type Fake struct {
 	cfg config
 	mux *http.ServeMux
 
-	mu     sync.Mutex            // guards st and logins; held for the whole of each API call
-	st     *state                // everything Snapshot saves
+	mu     sync.Mutex             // guards st and logins; held for the whole of each API call
+	st     *state                 // everything Snapshot saves
 	logins map[string][]time.Time // login attempts per client IP within the last minute
 
 	logMu  sync.Mutex     // guards log and counts, apart from mu so that logging never waits on a handler
