@@ -98,7 +98,7 @@ func TestLoginRateLimit(t *testing.T) {
 	}
 	clk.Advance(30 * time.Second)
 	send(t, "POST", s.AuthURL+"/oauth/token", "", creds).want(t, 200)
-	// Five more arrived in the same second window; the limit applies again.
+	// The first five have aged out; five more fill the window again.
 	for range 4 {
 		send(t, "POST", s.AuthURL+"/oauth/token", "", creds).want(t, 200)
 	}
