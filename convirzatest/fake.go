@@ -284,7 +284,11 @@ func loggedBody(r *http.Request, body []byte) []byte {
 			}
 		}
 		if redacted {
-			body, _ = json.Marshal(obj)
+			var buf bytes.Buffer
+			enc := json.NewEncoder(&buf)
+			enc.SetEscapeHTML(false) // keep "<redacted>" readable
+			_ = enc.Encode(obj)
+			body = bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
 		}
 	} else if strings.HasPrefix(r.URL.Path, "/oauth/") {
 		return nil

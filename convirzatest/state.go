@@ -133,6 +133,9 @@ func (s *state) check() error {
 		if top := s.OrgUnits[ou.TopID]; top == nil || top.ParentID != nil {
 			return fmt.Errorf("org unit %d: top %d is not a root org unit", id, ou.TopID)
 		}
+	}
+	for id := range s.OrgUnits {
+		// Every parent exists (checked above), so a broken chain is a cycle.
 		if s.depth(id) < 0 {
 			return fmt.Errorf("org unit %d: the parent chain has a cycle", id)
 		}
