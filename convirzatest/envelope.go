@@ -73,25 +73,42 @@ func newUUID() string {
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }
 
-// writeJSON writes v with the given status and the request id header. Every
-// value written here is built from plain structs and maps, so Marshal cannot
-// fail; if it ever did, the client still gets a well-formed 500.
-func writeJSON(w http.ResponseWriter, status int, requestID string, v any) {
+// response is a reply ready to write. Handlers' data may point into state,
+// so responses are encoded while the state lock is held and written after it
+// is released.
+type response struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+// write sends the response.
+func (r *response) write(w http.ResponseWriter) {
+	for k, v := range r.header {
+		w.Header()[k] = v
+	}
+	w.WriteHeader(r.status)
+	_, _ = w.Write(r.body)
+}
+
+// jsonResponse encodes v with the given status and the request id header.
+// Every value encoded here is built from plain structs and maps, so Marshal
+// cannot fail; if it ever did, the client still gets a well-formed 500.
+func jsonResponse(status int, requestID string, v any) *response {
 	b, err := json.Marshal(v)
 	if err != nil {
 		status = http.StatusInternalServerError
 		b = []byte(`{"code":500,"message":"internal error: response could not be encoded"}`)
 	}
-	h := w.Header()
+	h := http.Header{}
 	h.Set("Content-Type", "application/json")
 	h.Set("X-Request-Id", requestID)
-	w.WriteHeader(status)
-	_, _ = w.Write(append(b, '\n'))
+	return &response{status: status, header: h, body: append(b, '\n')}
 }
 
-// writeData writes a success envelope around data.
-func writeData(w http.ResponseWriter, info *reqInfo, data any) {
-	writeJSON(w, http.StatusOK, info.id, envelope{
+// dataResponse is a success envelope around data.
+func dataResponse(info *reqInfo, data any) *response {
+	return jsonResponse(http.StatusOK, info.id, envelope{
 		Code:      http.StatusOK,
 		Message:   "Success",
 		Data:      data,
@@ -100,21 +117,22 @@ func writeData(w http.ResponseWriter, info *reqInfo, data any) {
 	})
 }
 
-// writeError writes the error envelope for e, plus Retry-After and, on 401,
+// errorResponse is the error envelope for e, plus Retry-After and, on 401,
 // WWW-Authenticate, which HTTP clients expect alongside those statuses.
-func writeError(w http.ResponseWriter, info *reqInfo, e *apiError) {
-	if e.retryAfter > 0 {
-		secs := int64((e.retryAfter + time.Second - 1) / time.Second)
-		w.Header().Set("Retry-After", strconv.FormatInt(secs, 10))
-	}
-	if e.status == http.StatusUnauthorized {
-		w.Header().Set("WWW-Authenticate", `Bearer realm="convirza"`)
-	}
-	writeJSON(w, e.status, info.id, errorEnvelope{
+func errorResponse(info *reqInfo, e *apiError) *response {
+	r := jsonResponse(e.status, info.id, errorEnvelope{
 		Code:      e.status,
 		Message:   e.message,
 		Errors:    e.errors,
 		RequestID: info.id,
 		Timestamp: iso(info.now),
 	})
+	if e.retryAfter > 0 {
+		secs := int64((e.retryAfter + time.Second - 1) / time.Second)
+		r.header.Set("Retry-After", strconv.FormatInt(secs, 10))
+	}
+	if e.status == http.StatusUnauthorized {
+		r.header.Set("WWW-Authenticate", `Bearer realm="convirza"`)
+	}
+	return r
 }

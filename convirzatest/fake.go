@@ -150,9 +150,9 @@ func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	switch {
 	case readErr != nil:
-		writeError(w, info, errorf(http.StatusBadRequest, "request body could not be read"))
+		errorResponse(info, errorf(http.StatusBadRequest, "request body could not be read")).write(w)
 	case len(info.body) > maxJSONBody:
-		writeError(w, info, errorf(http.StatusRequestEntityTooLarge, "request body exceeds %d bytes", maxJSONBody))
+		errorResponse(info, errorf(http.StatusRequestEntityTooLarge, "request body exceeds %d bytes", maxJSONBody)).write(w)
 	case r.Method == http.MethodConnect || cleanPath(r.URL.EscapedPath()) != r.URL.EscapedPath():
 		// http.ServeMux would answer these with a redirect; the API has no
 		// redirects, so they are simply unknown routes.
@@ -164,7 +164,7 @@ func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // noRoute is the 404 for requests that match no route.
 func noRoute(w http.ResponseWriter, r *http.Request, info *reqInfo) {
-	writeError(w, info, errorf(http.StatusNotFound, "no route for %s %s", r.Method, r.URL.Path))
+	errorResponse(info, errorf(http.StatusNotFound, "no route for %s %s", r.Method, r.URL.Path)).write(w)
 }
 
 // cleanPath is net/http's path canonicalisation: the mux redirects any path
@@ -188,28 +188,33 @@ func isMultipart(r *http.Request) bool {
 	return strings.HasPrefix(mt, "multipart/")
 }
 
-// handler adapts a route to the mux. It runs the checks that business-rules.md
-// puts before the handler (401 token, then 403 role), calls the handler under
-// the state lock, renews the access token on success, and writes the reply
-// after the lock is released.
+// handler adapts a route to the mux. Under the state lock it runs the checks
+// that business-rules.md puts before the handler (401 token, then 403 role),
+// calls the handler, renews the access token on success and encodes the
+// reply; it writes the reply after the lock is released.
 func (f *Fake) handler(rt route) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		info := requestInfo(r)
-		data, err := f.run(rt, &call{f: f, r: r, now: info.now, body: info.body})
-		switch {
-		case err != nil:
-			writeError(w, info, err)
-		case rt.bare:
-			writeJSON(w, http.StatusOK, info.id, data)
-		default:
-			writeData(w, info, data)
-		}
+		f.respond(rt, &call{f: f, r: r, now: info.now, body: info.body}, info).write(w)
 	}
 }
 
-func (f *Fake) run(rt route, c *call) (any, *apiError) {
+func (f *Fake) respond(rt route, c *call, info *reqInfo) *response {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	data, err := f.run(rt, c)
+	switch {
+	case err != nil:
+		return errorResponse(info, err)
+	case rt.bare:
+		return jsonResponse(http.StatusOK, info.id, data)
+	default:
+		return dataResponse(info, data)
+	}
+}
+
+// run is one call with the state lock held.
+func (f *Fake) run(rt route, c *call) (any, *apiError) {
 	c.st = f.st
 	if rt.access != public {
 		if err := c.authenticate(); err != nil {

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"runtime"
 	"strings"
 	"testing"
@@ -370,4 +371,85 @@ func TestConcurrentMixedUse(t *testing.T) {
 	if _, total := listIDs(t, s, token(t, s, AdminEmail), "name=changed"); total != 80 {
 		t.Errorf("total %d, want 80", total)
 	}
+}
+
+func TestAccessCheck(t *testing.T) {
+	for _, tc := range []struct {
+		a      access
+		role   int
+		status int
+	}{
+		{anyRole, roleReadOnly, 0},
+		{adminOrStandard, roleAdmin, 0},
+		{adminOrStandard, roleStandard, 0},
+		{adminOrStandard, roleReadOnly, 403},
+		{adminOnly, roleAdmin, 0},
+		{adminOnly, roleStandard, 403},
+	} {
+		err := tc.a.check(tc.role)
+		if (err == nil) != (tc.status == 0) || (err != nil && err.status != tc.status) {
+			t.Errorf("access %d, role %d: %+v", tc.a, tc.role, err)
+		}
+	}
+}
+
+// FuzzServeHTTP sends arbitrary requests with an Admin token: whatever the
+// input, the fake must answer with a well-formed envelope and never panic.
+func FuzzServeHTTP(f *testing.F) {
+	fake := NewFake(WithLoginRateLimit(0))
+	rec := httptest.NewRecorder()
+	fake.ServeHTTP(rec, jsonRequest("POST", "/oauth/token", `{"email":"`+AdminEmail+`","password":"`+SeedPassword+`"}`))
+	var p tokenPair
+	if err := json.Unmarshal(rec.Body.Bytes(), &p); err != nil {
+		f.Fatal(err)
+	}
+	for _, seed := range []struct {
+		method      uint8
+		path, query string
+		body        string
+	}{
+		{0, "/v3/users/list", "limit=5&sort_by=name", ""},
+		{1, "/v3/users", "", `{"username":"f@acme.example","first_name":"F","last_name":"L","ct_user_ou_id":1002,"role":"Admin","aliases":"a"}`},
+		{2, "/v3/users/10002", "", `{"username":"g@acme.example","first_name":"F","last_name":"L","ct_user_ou_id":1004,"role_id":2}`},
+		{3, "/v3/users/10003", "", `{"aliases":null,"agent_code":null,"score_call":true}`},
+		{4, "/v3/users/10005", "", ""},
+		{1, "/oauth/refresh-token", "", `{"refresh_token":"x"}`},
+		{1, "/oauth/revoke-token", "", `{"token":"x","token_type":"refresh"}`},
+		{0, "/v3/auth/profile", "", ""},
+		{1, "/v3/users", "", `{"ct_user_ou_id":1e999,"role_id":-1,"aliases":[1,"x"]}`},
+	} {
+		f.Add(seed.method, seed.path, seed.query, []byte(seed.body))
+	}
+	methods := []string{"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"}
+	f.Fuzz(func(t *testing.T, m uint8, path, query string, body []byte) {
+		req := &http.Request{
+			Method:     methods[int(m)%len(methods)],
+			URL:        &url.URL{Path: path, RawQuery: query},
+			Header:     http.Header{"Content-Type": {"application/json"}, "Authorization": {"Bearer " + p.AccessToken}},
+			Body:       io.NopCloser(bytes.NewReader(body)),
+			RemoteAddr: "192.0.2.1:4242",
+		}
+		rec := httptest.NewRecorder()
+		fake.ServeHTTP(rec, req)
+		if req.Method == "HEAD" {
+			return
+		}
+		var env struct {
+			Code      int    `json:"code"`
+			RequestID string `json:"request_id"`
+			Message   string `json:"message"`
+		}
+		if err := json.Unmarshal(rec.Body.Bytes(), &env); err != nil {
+			t.Fatalf("%s %q: body %q: %v", req.Method, path, rec.Body, err)
+		}
+		if strings.HasPrefix(path, "/oauth/") && rec.Code == 200 {
+			return // unwrapped
+		}
+		if env.Code != rec.Code || !uuidV4.MatchString(env.RequestID) || env.Message == "" {
+			t.Fatalf("%s %q: %d %s", req.Method, path, rec.Code, rec.Body)
+		}
+		if rec.Code >= 500 {
+			t.Fatalf("%s %q: %d %s", req.Method, path, rec.Code, rec.Body)
+		}
+	})
 }

@@ -2,6 +2,7 @@ package convirzatest
 
 import (
 	"cmp"
+	"math"
 	"net/http"
 	"net/mail"
 	"slices"
@@ -176,7 +177,7 @@ func (s *state) userDetail(u *user) userDetail {
 // below it (U8), filtered, sorted stably and paginated.
 func listUsers(c *call) (any, *apiError) {
 	q := c.query()
-	ouID := q.int("org_unit_id", c.caller.OrgUnitID, 1, 1<<62)
+	ouID := q.int("org_unit_id", c.caller.OrgUnitID, 1, math.MaxInt64)
 	name := strings.ToLower(q.str("name"))
 	email := strings.ToLower(q.str("email"))
 	roleID := int(q.int("role_id", 0, roleAdmin, roleReadOnly))
