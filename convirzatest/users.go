@@ -393,16 +393,19 @@ func decodeUserBody(o *object, patch bool) (userBody, *apiError) {
 	return b, o.err()
 }
 
-// checkOrgUnit applies U2 to a body's ct_user_ou_id: 400 when the org unit
-// does not exist, 403 when it lies outside the caller's hierarchy.
-func (c *call) checkOrgUnit(b userBody) *apiError {
-	if !b.ouID.set {
-		return nil
-	}
-	if c.st.orgUnit(b.ouID.v) == nil {
+// knownOrgUnit is the first half of U2, part of the 400 step: the body's
+// ct_user_ou_id must exist.
+func (c *call) knownOrgUnit(b userBody) *apiError {
+	if b.ouID.set && c.st.orgUnit(b.ouID.v) == nil {
 		return invalid(fieldError{"ct_user_ou_id", "org unit does not exist"})
 	}
-	if !c.inScope(b.ouID.v) {
+	return nil
+}
+
+// orgUnitInScope is the second half of U2: the body's ct_user_ou_id must lie
+// within the caller's hierarchy, else 403.
+func (c *call) orgUnitInScope(b userBody) *apiError {
+	if b.ouID.set && !c.inScope(b.ouID.v) {
 		return errorf(http.StatusForbidden, "org unit %d is outside your hierarchy", b.ouID.v)
 	}
 	return nil
@@ -458,7 +461,10 @@ func createUser(c *call) (any, *apiError) {
 	}
 	b, err := decodeUserBody(o, false)
 	if err == nil {
-		err = c.checkOrgUnit(b)
+		err = c.knownOrgUnit(b)
+	}
+	if err == nil {
+		err = c.orgUnitInScope(b)
 	}
 	if err == nil {
 		err = c.checkEmail(b, 0)
@@ -476,8 +482,8 @@ func createUser(c *call) (any, *apiError) {
 }
 
 // updateUser is PUT /v3/users/{id} and patchUser PATCH /v3/users/{id}: both
-// validate the body, then find the user (404), then check the org unit (403)
-// and the email (409). A deleted user cannot be edited (409): it would
+// validate the body (400, an unknown ct_user_ou_id included), then find the
+// user (404), then check the org unit's scope (403) and the email (409). A deleted user cannot be edited (409): it would
 // otherwise come back to life through user_status.
 func updateUser(c *call) (any, *apiError) { return c.editUser(false) }
 func patchUser(c *call) (any, *apiError)  { return c.editUser(true) }
@@ -492,12 +498,15 @@ func (c *call) editUser(patch bool) (any, *apiError) {
 		return nil, err
 	}
 	b, err := decodeUserBody(o, patch)
+	if err == nil {
+		err = c.knownOrgUnit(b)
+	}
 	if err != nil {
 		return nil, err
 	}
 	u, err := c.visibleUser(id)
 	if err == nil {
-		err = c.checkOrgUnit(b)
+		err = c.orgUnitInScope(b)
 	}
 	if err == nil {
 		err = c.checkEmail(b, u.ID)

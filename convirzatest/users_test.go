@@ -518,6 +518,7 @@ func TestUpdateUser(t *testing.T) {
 		{"outside scope", fmt.Sprintf("%s/users/%d", s.URL, OtherAccountAdminUserID), body("pat@acme.example", nil), 404, ""},
 		{"org unit outside scope", url, body("pat@acme.example", map[string]any{"ct_user_ou_id": OtherAccountOrgUnitID}), 403, ""},
 		{"org unit unknown", url, body("pat@acme.example", map[string]any{"ct_user_ou_id": 4242}), 400, "ct_user_ou_id"},
+		{"org unit unknown, unknown id", s.URL + "/users/99999", body("pat@acme.example", map[string]any{"ct_user_ou_id": 4242}), 400, "ct_user_ou_id"},
 		{"status deleted", url, body("pat@acme.example", map[string]any{"user_status": "deleted"}), 400, "user_status"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
