@@ -483,8 +483,9 @@ func createUser(c *call) (any, *apiError) {
 
 // updateUser is PUT /v3/users/{id} and patchUser PATCH /v3/users/{id}: both
 // validate the body (400, an unknown ct_user_ou_id included), then find the
-// user (404), then check the org unit's scope (403) and the email (409). A deleted user cannot be edited (409): it would
-// otherwise come back to life through user_status.
+// user (404), then check the org unit's scope (403) and the email (409). A
+// deleted user cannot be edited (409): it would otherwise come back to life
+// through user_status.
 func updateUser(c *call) (any, *apiError) { return c.editUser(false) }
 func patchUser(c *call) (any, *apiError)  { return c.editUser(true) }
 
