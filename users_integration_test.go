@@ -160,4 +160,3 @@ func userIDs(t *testing.T, c *convirza.Client, p *convirza.ListUsersParams) []in
 	}
 	return ids
 }
-
