@@ -781,3 +781,42 @@ func TestPromptsUploadFromPipe(t *testing.T) {
 	assert.Equal(t, int64(0), got.ContentLength, "unknown length")
 	assert.Equal(t, []byte("piped audio"), parseUpload(t, got.Header.Get("Content-Type"), got.Body)[1].Data)
 }
+
+// flakySeeker fails the Seek calls whose number (from 1) is in fail.
+type flakySeeker struct {
+	*bytes.Reader
+	n    int
+	fail map[int]bool
+}
+
+func (f *flakySeeker) Seek(off int64, whence int) (int64, error) {
+	f.n++
+	if f.fail[f.n] {
+		return 0, errors.New("seek failed")
+	}
+	return f.Reader.Seek(off, whence)
+}
+
+func TestPromptsUploadSeekFailures(t *testing.T) {
+	c, mt := newWireClient(t)
+	rec := respondUpload(t, mt, 503, 200)
+	upload := func(fail ...int) error {
+		f := &flakySeeker{Reader: bytes.NewReader([]byte("audio")), fail: map[int]bool{}}
+		for _, n := range fail {
+			f.fail[n] = true
+		}
+		_, err := c.Prompts.Upload(context.Background(), &UploadPromptParams{File: f, FileName: "a.mp3", MessageType: PromptTypePrompt})
+		return err
+	}
+	// Seeks: 1 current position, 2 end, 3 back, 4 rewind for the request's
+	// first open, 5 for the first attempt, 6 for the retry.
+	for _, n := range []int{2, 3, 4} {
+		err := upload(n)
+		assert.ErrorContains(t, err, "seek failed", "seek %d", n)
+	}
+	assert.Empty(t, rec.all(), "nothing was sent")
+
+	err := upload(6)
+	assert.ErrorContains(t, err, "seek failed")
+	assert.Len(t, rec.all(), 1, "the retry could not rewind, so it was not sent")
+}
