@@ -78,12 +78,14 @@ type listData[T any] struct {
 	Industries []T `json:"industries"`
 	Tags       []T `json:"tags"`
 	Items      []T `json:"items"`
+	ProvRoutes []T `json:"provisioned_routes"` // routes, another spelling
+	Broadcast  []T `json:"broadcast"`          // broadcasts, singular
 	Total      int `json:"total"`
 }
 
 func (d *listData[T]) items() []T {
 	for _, s := range [][]T{d.Users, d.Groups, d.Webhooks, d.Prompts, d.Agents, d.Numbers, d.Routes,
-		d.Broadcasts, d.Calls, d.Convos, d.AdSources, d.Industries, d.Tags, d.Items} {
+		d.Broadcasts, d.Calls, d.Convos, d.AdSources, d.Industries, d.Tags, d.Items, d.ProvRoutes, d.Broadcast} {
 		if s != nil {
 			return s
 		}
