@@ -23,6 +23,10 @@ type state struct {
 	Users         map[int64]*user          `json:"users"`
 	AccessTokens  map[string]*accessToken  `json:"access_tokens"`  // keyed by tokenKey(token)
 	RefreshTokens map[string]*refreshToken `json:"refresh_tokens"` // keyed by tokenKey(token)
+
+	PhoneNumbers map[int64]*phoneNumber      `json:"phone_numbers"`
+	Routes       map[int64]*provisionedRoute `json:"provisioned_routes"`
+	Broadcasts   map[int64]*broadcast        `json:"broadcasts"`
 }
 
 // firstUserID is where the id allocator starts: the docs' user ids look like
