@@ -160,6 +160,6 @@ func TestBroadcastsErrorsAgainstFake(t *testing.T) {
 	_, err = ro.Broadcasts.List(ctx, nil)
 	require.NoError(t, err)
 	_, err = ro.Broadcasts.Create(ctx, &convirza.CreateBroadcastParams{Name: "n", Message: "m",
-		PhoneNumberID: 8103, Recipients: []string{"+18015557654"}})
+		PhoneNumberID: convirzatest.SupportTollFreeNumberID, Recipients: []string{"+18015557654"}})
 	require.ErrorIs(t, err, convirza.ErrForbidden)
 }

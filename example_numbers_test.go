@@ -26,8 +26,8 @@ func ExamplePhoneNumbersService_Available() {
 		}
 	}
 	// Output:
-	// 8015550142 inventory 8001
-	// 8015550187 inventory 8002
+	// 8015550142 inventory 7001
+	// 8015550187 inventory 7002
 	// 8015550123 carrier
 	// 8015550199 carrier
 }

@@ -144,5 +144,5 @@ func TestNumbersErrorsAgainstFake(t *testing.T) {
 	require.NoError(t, err)
 	_, err = ro.PhoneNumbers.Reserve(ctx, found[0].ReserveParams(convirzatest.SupportOrgUnitID))
 	require.ErrorIs(t, err, convirza.ErrForbidden)
-	require.ErrorIs(t, ro.PhoneNumbers.Release(ctx, 8103), convirza.ErrForbidden)
+	require.ErrorIs(t, ro.PhoneNumbers.Release(ctx, convirzatest.SupportTollFreeNumberID), convirza.ErrForbidden)
 }

@@ -60,11 +60,11 @@ func TestRouteLifeAgainstFake(t *testing.T) {
 
 	// PUT moves the route to another reserved number.
 	r, err = c.Routes.Update(ctx, created.ID, &convirza.UpdateRouteParams{
-		Name: "Spring promo - TV", PhoneNumberID: 8103, RoutingType: "Round robin",
+		Name: "Spring promo - TV", PhoneNumberID: convirzatest.SupportTollFreeNumberID, RoutingType: "Round robin",
 		RouteConfig: json.RawMessage(`{"agents":[10002,10003]}`), Status: convirza.RouteInactive,
 	})
 	require.NoError(t, err)
-	assert.Equal(t, int64(8103), r.PhoneNumberID)
+	assert.Equal(t, convirzatest.SupportTollFreeNumberID, r.PhoneNumberID)
 	assert.True(t, r.RoutingType.Is(convirza.RoutingRoundRobin))
 	assert.Equal(t, convirza.RouteInactive, r.Status)
 	assert.Empty(t, r.RingTo)
@@ -90,7 +90,7 @@ func TestRouteLifeAgainstFake(t *testing.T) {
 	require.NoError(t, c.Routes.Delete(ctx, created.ID))
 	_, err = c.Routes.Get(ctx, created.ID)
 	require.ErrorIs(t, err, convirza.ErrNotFound)
-	require.NoError(t, c.PhoneNumbers.Release(ctx, 8103))
+	require.NoError(t, c.PhoneNumbers.Release(ctx, convirzatest.SupportTollFreeNumberID))
 }
 
 func TestRoutesErrorsAgainstFake(t *testing.T) {
@@ -116,7 +116,7 @@ func TestRoutesErrorsAgainstFake(t *testing.T) {
 	ro, _ := newFakeClient(t, convirzatest.ReadOnlyEmail)
 	_, err = ro.Routes.List(ctx, nil)
 	require.NoError(t, err)
-	_, err = ro.Routes.Create(ctx, &convirza.CreateRouteParams{Name: "x", PhoneNumberID: 8103, RoutingType: convirza.RoutingVoicemail})
+	_, err = ro.Routes.Create(ctx, &convirza.CreateRouteParams{Name: "x", PhoneNumberID: convirzatest.SupportTollFreeNumberID, RoutingType: convirza.RoutingVoicemail})
 	assert.ErrorIs(t, err, convirza.ErrForbidden)
 	_, err = ro.Routes.Patch(ctx, convirzatest.AcmeRouteID, &convirza.PatchRouteParams{Name: convirza.Set("x")})
 	assert.ErrorIs(t, err, convirza.ErrForbidden)

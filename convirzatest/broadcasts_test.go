@@ -271,7 +271,7 @@ func TestBroadcastsSeedScopeAndRoles(t *testing.T) {
 	send(t, "GET", url, std, nil).want(t, http.StatusNotFound)
 	ro := token(t, s, ReadOnlyEmail)
 	listBroadcastIDs(t, s, ro, "")
-	send(t, "POST", s.URL+"/broadcast", ro, broadcastBodyFor(map[string]any{"phone_number_id": 8103})).want(t, http.StatusForbidden)
+	send(t, "POST", s.URL+"/broadcast", ro, broadcastBodyFor(map[string]any{"phone_number_id": SupportTollFreeNumberID})).want(t, http.StatusForbidden)
 	send(t, "PUT", url, ro, broadcastBodyFor(nil)).want(t, http.StatusForbidden)
 	send(t, "PATCH", url, ro, map[string]any{"message": "x"}).want(t, http.StatusForbidden)
 	send(t, "DELETE", url, ro, nil).want(t, http.StatusForbidden)

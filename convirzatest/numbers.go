@@ -40,20 +40,25 @@ const (
 )
 
 // Seeded phone numbers (ids of number records) and the seeded carrier
-// catalogue. Numbers use the 555-01XX range reserved for fiction.
+// catalogue. Apart from the docs' example number, numbers use the
+// 555-01XX range reserved for fiction.
 const (
 	// InventoryNumberID is an inventory number in Salt Lake City, UT
 	// (8015550142): searches return it with this number_id.
-	InventoryNumberID int64 = 8001
-	// AcmeProvisionedNumberID is Acme's main line (2125550140), held by the
-	// account root and used by route AcmeRouteID.
-	AcmeProvisionedNumberID int64 = 8101
+	InventoryNumberID int64 = 7001
+	// AcmeProvisionedNumberID is Acme's main line (9482013920, the docs'
+	// example number), held by the account root and used by route
+	// AcmeRouteID.
+	AcmeProvisionedNumberID int64 = 7101
 	// SalesReservedNumberID is a number Sales Division reserved
 	// (2125550141), with no route yet.
-	SalesReservedNumberID int64 = 8102
+	SalesReservedNumberID int64 = 7102
+	// SupportTollFreeNumberID is a toll-free number Support Division
+	// reserved (8885550150), with no route yet.
+	SupportTollFreeNumberID int64 = 7103
 	// OtherAccountNumberID is Globex's line (2135550190), outside every Acme
 	// user's scope.
-	OtherAccountNumberID int64 = 8201
+	OtherAccountNumberID int64 = 7201
 
 	// CarrierNumber is a carrier number of the seeded catalogue, in Salt Lake
 	// City, UT: searches return it with number_id null until someone reserves it.
@@ -102,12 +107,12 @@ func seedNumbers(s *state) {
 		s.PhoneNumbers[id] = n
 	}
 	add(InventoryNumberID, "8015550142", typeLocal, "UT", "SALT LAKE CITY", numberAvailable, 0)
-	add(8002, "8015550187", typeLocal, "UT", "PROVO", numberAvailable, 0)
-	add(8003, "2125550163", typeLocal, "NY", "NEW YORK", numberAvailable, 0)
-	add(8004, "8885550119", typeTollFree, "", "", numberAvailable, 0)
-	add(AcmeProvisionedNumberID, "2125550140", typeLocal, "NY", "NEW YORK", numberReserved, AccountOrgUnitID)
+	add(7002, "8015550187", typeLocal, "UT", "PROVO", numberAvailable, 0)
+	add(7003, "2125550163", typeLocal, "NY", "NEW YORK", numberAvailable, 0)
+	add(7004, "8885550119", typeTollFree, "", "", numberAvailable, 0)
+	add(AcmeProvisionedNumberID, "9482013920", typeLocal, "VA", "NORFOLK", numberReserved, AccountOrgUnitID)
 	add(SalesReservedNumberID, "2125550141", typeLocal, "NY", "NEW YORK", numberReserved, SalesOrgUnitID)
-	add(8103, "8885550150", typeTollFree, "", "", numberReserved, SupportOrgUnitID)
+	add(SupportTollFreeNumberID, "8885550150", typeTollFree, "", "", numberReserved, SupportOrgUnitID)
 	add(OtherAccountNumberID, "2135550190", typeLocal, "CA", "LOS ANGELES", numberReserved, OtherAccountOrgUnitID)
 	// Routes and broadcasts refer to numbers, so they are seeded here, after
 	// them, whatever order the areas register in.

@@ -122,7 +122,7 @@ func TestSearchNumbers(t *testing.T) {
 		"match=0123":                       {CarrierNumber},
 		"match=*0110":                      {"3855550110"},
 		"match=3*555*10":                   {"3855550110"},
-		"match=212":                        {"2125550163", "2125550177"}, // 2125550140/41 are held
+		"match=212":                        {"2125550163", "2125550177"}, // 2125550141 is held
 		"state=UT":                         {"8015550142", "8015550187", "3855550110", CarrierNumber, "8015550199"},
 		"state=ut&rc=provo":                {"8015550187", "3855550110"},
 		"state=NY&rc=NEW%20YORK":           {"2125550163", "2125550177", "6465550134"},
@@ -226,7 +226,7 @@ func TestReserveNumberInvalid(t *testing.T) {
 		"not an object":     {`[1]`, "body"},
 		"no number_id":      {map[string]any{"number": CarrierNumber, "source": SourceCarrier, "org_unit_id": 1001}, "number_id"},
 		"number_id 0":       {map[string]any{"number_id": 0, "number": "8015550142", "source": SourceInventory, "org_unit_id": 1001}, "number_id"},
-		"number_id string":  {map[string]any{"number_id": "8001", "number": "8015550142", "source": SourceInventory, "org_unit_id": 1001}, "number_id"},
+		"number_id string":  {map[string]any{"number_id": "7001", "number": "8015550142", "source": SourceInventory, "org_unit_id": 1001}, "number_id"},
 		"no number":         {map[string]any{"number_id": nil, "source": SourceCarrier, "org_unit_id": 1001}, "number"},
 		"no source":         {map[string]any{"number_id": nil, "number": CarrierNumber, "org_unit_id": 1001}, "source"},
 		"no org unit":       {map[string]any{"number_id": nil, "number": CarrierNumber, "source": SourceCarrier}, "org_unit_id"},
@@ -261,7 +261,7 @@ func TestReleaseNumberRules(t *testing.T) {
 	send(t, "DELETE", url("abc"), tok, nil).wantField(t, "number_id")
 	send(t, "DELETE", url(SalesReservedNumberID), tok, nil).want(t, http.StatusOK)
 	items, total := owned(t, s, tok, "assigned", "")
-	if want := []int64{AcmeProvisionedNumberID, 8103}; !slices.Equal(ownedIDs(items), want) || total != 2 {
+	if want := []int64{AcmeProvisionedNumberID, SupportTollFreeNumberID}; !slices.Equal(ownedIDs(items), want) || total != 2 {
 		t.Errorf("assigned after release %v (%d), want %v", ownedIDs(items), total, want)
 	}
 }
@@ -283,17 +283,17 @@ func TestAssignedAndProvisionedNumbers(t *testing.T) {
 	}
 
 	items, total := owned(t, s, tok, "assigned", "")
-	if ids := ownedIDs(items); !slices.Equal(ids, []int64{AcmeProvisionedNumberID, SalesReservedNumberID, 8103}) || total != 3 {
+	if ids := ownedIDs(items); !slices.Equal(ids, []int64{AcmeProvisionedNumberID, SalesReservedNumberID, SupportTollFreeNumberID}) || total != 3 {
 		t.Fatalf("assigned %v (%d)", ids, total)
 	}
-	if p := items[0]; p.Status != "provisioned" || p.RouteID == nil || *p.RouteID != AcmeRouteID || p.Number != "2125550140" || p.OrgUnitID != AccountOrgUnitID {
+	if p := items[0]; p.Status != "provisioned" || p.RouteID == nil || *p.RouteID != AcmeRouteID || p.Number != "9482013920" || p.OrgUnitID != AccountOrgUnitID {
 		t.Errorf("provisioned number %+v", p)
 	}
 	if r := items[1]; r.Status != "reserved" || r.RouteID != nil {
 		t.Errorf("reserved number %+v", r)
 	}
 	for query, want := range map[string][]int64{
-		"number_type=tollfree":   {8103},
+		"number_type=tollfree":   {SupportTollFreeNumberID},
 		"org_unit_id=1002":       {SalesReservedNumberID},
 		"org_unit_id=1004":       {},
 		"limit=1&offset=1":       {SalesReservedNumberID},
@@ -324,7 +324,7 @@ func TestNumbersRoles(t *testing.T) {
 	search(t, s, ro, "")
 	owned(t, s, ro, "assigned", "")
 	reserve(t, s, ro, nil, CarrierNumber, SourceCarrier, SupportOrgUnitID).want(t, http.StatusForbidden)
-	send(t, "DELETE", fmt.Sprintf("%s/phone-numbers/reserved/%d", s.URL, 8103), ro, nil).want(t, http.StatusForbidden)
+	send(t, "DELETE", fmt.Sprintf("%s/phone-numbers/reserved/%d", s.URL, SupportTollFreeNumberID), ro, nil).want(t, http.StatusForbidden)
 
 	// Standard may reserve and release (N5), within its own hierarchy.
 	std := token(t, s, StandardEmail)

@@ -26,7 +26,7 @@ const (
 	// AcmeRouteID forwards Acme's main line (AcmeProvisionedNumberID).
 	AcmeRouteID int64 = 9001
 	// OtherAccountRouteID is Globex's route, outside every Acme user's scope.
-	OtherAccountRouteID int64 = 9002
+	OtherAccountRouteID int64 = 9005
 )
 
 // routingTypes are the API spellings of the ten routing types. Bodies may
@@ -291,7 +291,7 @@ func createRoute(c *call) (any, *apiError) {
 	if err != nil {
 		return nil, err
 	}
-	r := &provisionedRoute{ID: 0, OrgUnitID: *n.OrgUnitID, Created: c.now, Modified: c.now}
+	r := &provisionedRoute{OrgUnitID: *n.OrgUnitID, Created: c.now, Modified: c.now}
 	b.apply(r, true)
 	if err := forwardNeedsRingTo(r); err != nil {
 		return nil, err

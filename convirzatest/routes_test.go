@@ -284,8 +284,8 @@ func TestRoutesListScopeAndRoles(t *testing.T) {
 	ro := token(t, s, ReadOnlyEmail)
 	list(ro, "")
 	url := fmt.Sprintf("%s/provisioned-routes/%d", s.URL, AcmeRouteID)
-	send(t, "POST", s.URL+"/provisioned-routes", ro, routeBodyFor(8103, nil)).want(t, http.StatusForbidden)
-	send(t, "PUT", url, ro, routeBodyFor(8103, nil)).want(t, http.StatusForbidden)
+	send(t, "POST", s.URL+"/provisioned-routes", ro, routeBodyFor(SupportTollFreeNumberID, nil)).want(t, http.StatusForbidden)
+	send(t, "PUT", url, ro, routeBodyFor(SupportTollFreeNumberID, nil)).want(t, http.StatusForbidden)
 	send(t, "PATCH", url, ro, map[string]any{"route_name": "x"}).want(t, http.StatusForbidden)
 	send(t, "DELETE", url, ro, nil).want(t, http.StatusForbidden)
 	// Standard may write routes in its hierarchy.
