@@ -73,6 +73,7 @@ type listData[T any] struct {
 	Routes     []T `json:"routes"`
 	Broadcasts []T `json:"broadcasts"`
 	Calls      []T `json:"calls"`
+	Call       []T `json:"call"` // calls may come under a singular key, like SMS
 	Convos     []T `json:"conversation"`
 	AdSources  []T `json:"ad_sources"`
 	Industries []T `json:"industries"`
@@ -83,7 +84,7 @@ type listData[T any] struct {
 
 func (d *listData[T]) items() []T {
 	for _, s := range [][]T{d.Users, d.Groups, d.Webhooks, d.Prompts, d.Agents, d.Numbers, d.Routes,
-		d.Broadcasts, d.Calls, d.Convos, d.AdSources, d.Industries, d.Tags, d.Items} {
+		d.Broadcasts, d.Calls, d.Call, d.Convos, d.AdSources, d.Industries, d.Tags, d.Items} {
 		if s != nil {
 			return s
 		}
