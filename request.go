@@ -18,13 +18,14 @@ import (
 // request is one call as a service method describes it.
 type request struct {
 	method string
-	path   string // relative to the base, segments already escaped
+	path   string     // relative to the base, segments already escaped
+	query  url.Values // may be nil
+	body   any        // nil, a *payload, or a value sent as JSON
+
 	// url, when set, is an absolute URL called instead of base+path (a
 	// signed recording link). It never carries the bearer token; path then
 	// only names the call in errors and logs.
-	url   string
-	query url.Values // may be nil
-	body  any        // nil, a *payload, or a value sent as JSON
+	url string
 
 	auth bool // the OAuth host, no bearer, answers not enveloped
 	// conflict is the sentinel a 409 of this call also matches
