@@ -1,7 +1,6 @@
 package convirza
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -116,45 +115,18 @@ func fillIDName(raw json.RawMessage, id *int64, name *string) {
 	}
 }
 
-// wholeList is the data of a list that is not paginated: an object with the
-// list under its key (and a total), or a bare array.
-type wholeList[T any] struct{ items []T }
-
-func (l *wholeList[T]) UnmarshalJSON(b []byte) error {
-	if b = bytes.TrimSpace(b); len(b) > 0 && b[0] == '[' {
-		return json.Unmarshal(b, &l.items)
-	}
-	var d listData[T]
-	if err := json.Unmarshal(b, &d); err != nil {
-		return err
-	}
-	l.items = d.items()
-	return nil
-}
-
-func listWhole[T any](ctx context.Context, c *Client, path string, opts []RequestOption) ([]T, error) {
-	l, err := get[wholeList[T]](ctx, c, path, opts)
-	if err != nil {
-		return nil, err
-	}
-	if l.items == nil {
-		return []T{}, nil
-	}
-	return l.items, nil
-}
-
 // List returns every ad source; the list is not paginated.
 //
 // Convirza API: GET /ad-source
 func (s *AdSourcesService) List(ctx context.Context, opts ...RequestOption) ([]AdSource, error) {
-	return listWhole[AdSource](ctx, s.c, adSourcesPath, opts)
+	return listAll[AdSource](ctx, s.c, adSourcesPath, nil, opts)
 }
 
 // List returns every industry; the list is not paginated.
 //
 // Convirza API: GET /industry
 func (s *IndustriesService) List(ctx context.Context, opts ...RequestOption) ([]Industry, error) {
-	return listWhole[Industry](ctx, s.c, industriesPath, opts)
+	return listAll[Industry](ctx, s.c, industriesPath, nil, opts)
 }
 
 // ListTagsParams filters List Tags. The zero value lists the tags of the
