@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"time"
 )
 
 // stateVersion is written by Snapshot and checked by Restore, so a state file
@@ -23,6 +24,11 @@ type state struct {
 	Users         map[int64]*user          `json:"users"`
 	AccessTokens  map[string]*accessToken  `json:"access_tokens"`  // keyed by tokenKey(token)
 	RefreshTokens map[string]*refreshToken `json:"refresh_tokens"` // keyed by tokenKey(token)
+
+	Calls                 map[int64]*callRecord `json:"calls"`
+	SMSConversations      map[int64]*smsRecord  `json:"sms_conversations"`
+	ConversationsSeededAt time.Time             `json:"conversations_seeded_at"` // zero until the first read
+	Tags                  map[int64]*tagRecord  `json:"tags"`
 }
 
 // firstUserID is where the id allocator starts: the docs' user ids look like
