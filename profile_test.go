@@ -6,6 +6,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/convirza-community/convirza-go/convirzatest"
 )
 
 func TestAuthProfileWire(t *testing.T) {
@@ -46,4 +48,27 @@ func TestAuthProfileToleratesDrift(t *testing.T) {
 	assert.Equal(t, RoleIDReadOnly, p.RoleID)
 	assert.Equal(t, int64(1001), p.OrgUnitID)
 	assert.Contains(t, string(p.Raw), "new_field")
+}
+
+func TestAuthProfileAgainstFake(t *testing.T) {
+	srv := convirzatest.NewServer(t)
+	c, err := NewClient(WithBaseURL(srv.URL), WithAuthBaseURL(srv.AuthURL),
+		WithCredentials(convirzatest.StandardEmail, srv.AdminPassword))
+	require.NoError(t, err)
+	p, err := c.Auth.Profile(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, convirzatest.StandardUserID, p.UserID)
+	assert.Equal(t, convirzatest.StandardEmail, p.Email)
+	assert.Equal(t, "Sam", p.FirstName)
+	assert.Equal(t, "Ortega", p.LastName)
+	assert.Equal(t, RoleIDStandard, p.RoleID)
+	assert.Equal(t, convirzatest.SalesOrgUnitID, p.OrgUnitID)
+	assert.Equal(t, "America/New_York", p.Timezone)
+	assertKnownFields(t, p.Raw, p)
+
+	// A token the fake does not know, and no way to get another.
+	bad, err := NewClient(WithBaseURL(srv.URL), WithToken("not-a-token"))
+	require.NoError(t, err)
+	_, err = bad.Auth.Profile(context.Background())
+	assert.ErrorIs(t, err, ErrUnauthorized)
 }

@@ -194,7 +194,7 @@ func seedSMS(s *state, now time.Time) {
 		r := &smsRecord{
 			ID: FirstSeedSMSID + int64(i), OrgUnitID: ou,
 			PhoneNumber: fmt.Sprintf("1801555%04d", 1000+rng.IntN(9000)),
-			ContactName: ptr(names[i%len(names)]),
+			ContactName: ptr(names[rng.IntN(len(names))]),
 			Direction:   []string{"incoming", "outgoing"}[rng.IntN(2)],
 			Started:     updated.Add(-time.Duration(5+rng.IntN(600)) * time.Minute),
 			Updated:     updated,
