@@ -204,8 +204,9 @@ func checkIncludes(in []CallInclude) error {
 	return nil
 }
 
-// List returns one page of calls, the most recent first. The date window
-// and limit rules are checked before any request.
+// List returns one page of calls. Limit, the date window, the dispositions
+// and the expansions are checked before any request; an OrgUnitID outside
+// the caller's hierarchy is an error matching ErrForbidden.
 //
 // Convirza API: GET /conversations/calls
 func (s *CallsService) List(ctx context.Context, params *ListCallsParams, opts ...RequestOption) (*Page[Call], error) {

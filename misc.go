@@ -251,6 +251,9 @@ func (s *TagsService) Delete(ctx context.Context, id int64, opts ...RequestOptio
 //
 //	industries := convirza.NewReferenceCache(client.Industries.List, time.Hour)
 //	list, err := industries.Get(ctx)
+//
+// Tags, which the docs advise caching too, are paginated: give it a
+// function that collects client.Tags.All.
 type ReferenceCache[T any] struct {
 	fetch func(context.Context, ...RequestOption) ([]T, error)
 	ttl   time.Duration

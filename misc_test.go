@@ -421,3 +421,18 @@ func TestReferenceCacheWithoutTTLFetchesEveryTime(t *testing.T) {
 	}
 	assert.Equal(t, int32(3), fetches.Load())
 }
+
+func TestReferenceListsErrors(t *testing.T) {
+	c, mt := newWireClient(t)
+	respond(mt, "GET", "/ad-source", 403, `{"code":403,"message":"nope"}`)
+	respond(mt, "GET", "/industry", 200, envelopeJSON(`"not a list"`))
+	_, err := c.AdSources.List(context.Background())
+	assert.ErrorIs(t, err, ErrForbidden)
+	_, err = c.Industries.List(context.Background())
+	assert.ErrorIs(t, err, ErrInvalidResponse)
+
+	// A cache hands the error back and keeps nothing.
+	cache := NewReferenceCache(c.AdSources.List, time.Hour)
+	_, err = cache.Get(context.Background())
+	assert.ErrorIs(t, err, ErrForbidden)
+}
