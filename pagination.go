@@ -82,11 +82,16 @@ type listData[T any] struct {
 	Tags       []T `json:"tags"`
 	Items      []T `json:"items"`
 	Total      int `json:"total"`
+
+	// The alternative list keys of Media Prompts and AI Voice Agents.
+	MediaPrompts  []T `json:"media_prompts"`
+	AIVoiceAgents []T `json:"ai_voice_agents"`
 }
 
 func (d *listData[T]) items() []T {
 	for _, s := range [][]T{d.Users, d.Groups, d.Webhooks, d.Prompts, d.Agents, d.Numbers, d.Routes,
-		d.Broadcasts, d.Calls, d.Call, d.Convos, d.AdSources, d.Industries, d.Tags, d.Items} {
+		d.Broadcasts, d.Calls, d.Call, d.Convos, d.AdSources, d.Industries, d.Tags, d.Items,
+		d.MediaPrompts, d.AIVoiceAgents} {
 		if s != nil {
 			return s
 		}

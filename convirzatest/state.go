@@ -24,6 +24,8 @@ type state struct {
 	Users         map[int64]*user          `json:"users"`
 	AccessTokens  map[string]*accessToken  `json:"access_tokens"`  // keyed by tokenKey(token)
 	RefreshTokens map[string]*refreshToken `json:"refresh_tokens"` // keyed by tokenKey(token)
+	Prompts       map[int64]*prompt        `json:"prompts"`
+	AIVoiceAgents map[int64]*aiVoiceAgent  `json:"ai_voice_agents"`
 
 	Calls                 map[int64]*callRecord `json:"calls"`
 	SMSConversations      map[int64]*smsRecord  `json:"sms_conversations"`
