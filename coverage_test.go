@@ -3,6 +3,7 @@ package convirza
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"go/ast"
@@ -165,23 +166,23 @@ func testEveryOperationIsCovered(t *testing.T) {
 
 // testEveryServiceMethodIsDocumented checks that no exported service method
 // lacks its "Convirza API:" line, that the line ends the doc comment, and
-// that a method names one operation. All is exempt: it walks List's pages
-// and names no operation of its own.
+// that a method names one operation. The iterators are exempt: All walks
+// List's pages (AllX walks X's) and names no operation of its own.
 func testEveryServiceMethodIsDocumented(t *testing.T) {
 	var problems []string
-	lists := map[string]bool{}
-	var alls []string
+	documented := map[string]bool{}
+	walks := map[string]string{} // iterator -> the method it walks
 	for _, m := range serviceMethods(t) {
 		svc, name, _ := strings.Cut(m.name, ".")
-		switch {
-		case name == "All":
-			alls = append(alls, svc)
+		if rest, ok := strings.CutPrefix(name, "All"); ok {
+			walks[m.name] = svc + "." + cmp.Or(rest, "List")
 			if len(m.ops) > 0 {
-				problems = append(problems, m.name+": All must not name an operation (List does)")
+				problems = append(problems, m.name+": an iterator must not name an operation (the method it walks does)")
 			}
 			continue
-		case name == "List" && len(m.ops) == 1:
-			lists[svc] = true
+		}
+		if len(m.ops) == 1 {
+			documented[m.name] = true
 		}
 		switch {
 		case len(m.ops) == 0:
@@ -192,9 +193,9 @@ func testEveryServiceMethodIsDocumented(t *testing.T) {
 			problems = append(problems, m.name+": the Convirza API line must end the doc comment")
 		}
 	}
-	for _, svc := range alls {
-		if !lists[svc] {
-			problems = append(problems, svc+".All has no documented List to walk")
+	for iter, walked := range walks {
+		if !documented[walked] {
+			problems = append(problems, iter+" has no documented "+walked+" to walk")
 		}
 	}
 	slices.Sort(problems)
