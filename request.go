@@ -22,6 +22,11 @@ type request struct {
 	query  url.Values // may be nil
 	body   any        // nil, a *payload, or a value sent as JSON
 
+	// url, when set, is an absolute URL called instead of base+path (a
+	// signed recording link). It never carries the bearer token; path then
+	// only names the call in errors and logs.
+	url string
+
 	auth bool // the OAuth host, no bearer, answers not enveloped
 	// conflict is the sentinel a 409 of this call also matches
 	// (ErrDuplicateEmail for a user write).
@@ -118,7 +123,7 @@ func (c *Client) send(ctx context.Context, r *request, out any, opts []RequestOp
 	st := &callState{
 		method:      r.method,
 		path:        r.path,
-		bearer:      !r.auth && c.tokens != nil,
+		bearer:      !r.auth && r.url == "" && c.tokens != nil,
 		unprocessed: r.retryUnprocessed,
 		maxRetries:  c.maxRetries,
 		start:       time.Now(),
@@ -142,6 +147,9 @@ func (c *Client) send(ctx context.Context, r *request, out any, opts []RequestOp
 	u := base + r.path
 	if len(r.query) > 0 {
 		u += "?" + r.query.Encode()
+	}
+	if r.url != "" {
+		u = r.url
 	}
 
 	for refreshed := false; ; refreshed = true {
@@ -226,6 +234,10 @@ func (c *Client) transportError(ctx context.Context, st *callState, err error) e
 // decode reads an answer into out or into an *APIError, and closes it.
 // It returns the request id the answer carried.
 func (c *Client) decode(resp *http.Response, st *callState, r *request, out any) (string, error) {
+	if stream, ok := out.(*io.ReadCloser); ok && resp.StatusCode >= 200 && resp.StatusCode <= 299 {
+		*stream = resp.Body // a download: the caller reads and closes it
+		return resp.Header.Get("X-Request-Id"), nil
+	}
 	defer resp.Body.Close()
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		e := c.apiError(resp, st, r)

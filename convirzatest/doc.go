@@ -16,7 +16,8 @@
 // The OAuth service (POST /oauth/token, /oauth/refresh-token,
 // /oauth/revoke-token) with unwrapped replies, rotating single-use refresh
 // tokens and the documented limit of 10 logins per minute per IP; GET
-// /v3/auth/profile; and the Users area. Every /v3 reply uses the documented
+// /v3/auth/profile; the Users area; calls, SMS conversations, tags, ad
+// sources and industries. Every /v3 reply uses the documented
 // envelope {code, message, data, request_id, timestamp}; errors use
 // {code, message, errors?, request_id, timestamp}. Every reply carries a
 // fresh UUID v4 request id, also in the X-Request-Id header. A path that no
@@ -70,6 +71,20 @@
 //   - "timezone" is any non-empty string; it is not checked against the
 //     IANA database, which may be missing where tests run.
 //   - JSON bodies over 1 MiB get 413.
+//
+// # Calls, SMS conversations, tags and reference lists
+//
+// Calls and SMS threads are read-only and seeded on their first read, back
+// from the fake's clock (see SeedCalls and SeedSMS), so the default 7-day
+// window of Get Calls List is never empty; the same clock gives the same
+// data. Get Calls List enforces its documented rules: limit required, a
+// window of at most 31 days with end after start (400), org_unit_id outside
+// the caller's hierarchy (403), single-record mode with call_id. With
+// include=recordings each call gets a signed link under /recordings/ that
+// needs no token and answers 410 (RecordingExpiredMessage) 7 days after the
+// fetch. Tag names are 1..100 characters (400) and unique within an org
+// unit, ignoring case (409); an org_unit_id in a tag body that is unknown
+// or out of scope is 400. Ad sources and industries are fixed lists.
 //
 // # Faults
 //

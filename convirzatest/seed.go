@@ -35,8 +35,9 @@ import (
 // id. A record replaces the record of the same id whole; the others stay.
 // With "replace_seed": true the state starts empty instead of from the
 // built-in seed. Members and record fields that the fake does not know are
-// errors, so a typo is not silently ignored; "version" must be 1 when set,
-// and "next_id" is raised past every id in use.
+// errors, so a typo is not silently ignored. Members that are not records
+// are taken as given: "version" must be 1 when set, and "next_id" is raised
+// past every id in use.
 //
 // Defaults make short records enough. Org units: "status" active,
 // "top_id" the root of the parent chain, "timezone" the parent's
@@ -95,15 +96,16 @@ func mergeSeed(base *state, doc map[string]json.RawMessage) (*state, map[int64]s
 	if err := json.Unmarshal(raw, &cur); err != nil {
 		return nil, nil, err
 	}
-	kinds := stateMapMembers()
+	kinds, others := stateMembers()
 	passwords := map[int64]string{}
 	for member, value := range doc {
 		switch {
-		case member == "version" || member == "next_id":
-			cur[member] = value
+		case slices.Contains(others, member):
+			cur[member] = value // not records: taken as given
 			continue
 		case !slices.Contains(kinds, member):
-			return nil, nil, fmt.Errorf("unknown member %q (known: version, next_id, replace_seed, %s)", member, strings.Join(kinds, ", "))
+			return nil, nil, fmt.Errorf("unknown member %q (known: replace_seed, %s)", member,
+				strings.Join(slices.Concat(others, kinds), ", "))
 		}
 		records, err := seedRecords(member, value)
 		if err != nil {
@@ -148,19 +150,21 @@ func mergeSeed(base *state, doc map[string]json.RawMessage) (*state, map[int64]s
 	return s, passwords, nil
 }
 
-// stateMapMembers lists the JSON names of the state's record maps, every
-// area's included.
-func stateMapMembers() []string {
-	var out []string
+// stateMembers lists the JSON names of the state's record maps, every
+// area's included, and of its other members (version, next_id, ...).
+func stateMembers() (maps, others []string) {
 	t := reflect.TypeFor[state]()
 	for i := range t.NumField() {
-		if f := t.Field(i); f.Type.Kind() == reflect.Map {
-			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-			out = append(out, name)
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if f.Type.Kind() == reflect.Map {
+			maps = append(maps, name)
+		} else {
+			others = append(others, name)
 		}
 	}
-	slices.Sort(out)
-	return out
+	slices.Sort(maps)
+	return maps, others
 }
 
 // seedRecords reads a member given as an array of records with "id", or as
