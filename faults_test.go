@@ -1,6 +1,7 @@
 package convirza
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -16,17 +17,22 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// fakeUsers reads the users of a fake from its snapshot, so the state is
-// checked without going through the SDK under test.
-func fakeUsers(t *testing.T, srv *convirzatest.Server) map[int64]fakeUser {
+// fakeSnapshot reads the users and prompts of a fake from its snapshot, so
+// the state is checked without going through the SDK under test.
+func fakeSnapshot(t *testing.T, srv *convirzatest.Server) *fakeState {
 	t.Helper()
 	snap, err := srv.Snapshot()
 	require.NoError(t, err)
-	var st struct {
-		Users map[int64]fakeUser `json:"users"`
-	}
+	var st fakeState
 	require.NoError(t, json.Unmarshal(snap, &st))
-	return st.Users
+	return &st
+}
+
+type fakeState struct {
+	Users   map[int64]fakeUser `json:"users"`
+	Prompts map[int64]struct {
+		Name string `json:"name"`
+	} `json:"prompts"`
 }
 
 type fakeUser struct {
@@ -85,10 +91,13 @@ func newFaultClient(t *testing.T, srv *convirzatest.Server, keepAlive bool, opts
 type matrixKind struct {
 	method, path string
 	call         func(ctx context.Context, c *Client) error
-	effect       func(users map[int64]fakeUser) int
+	effect       func(st *fakeState) int
 }
 
-const matrixEmail = "matrix@acme.example"
+const (
+	matrixEmail  = "matrix@acme.example"
+	matrixPrompt = "Matrix prompt"
+)
 
 var matrixKinds = map[string]matrixKind{
 	"GET": {"GET", "/v3/users/10002",
@@ -99,33 +108,46 @@ var matrixKinds = map[string]matrixKind{
 			}
 			return err
 		},
-		func(map[int64]fakeUser) int { return 0 }},
+		func(*fakeState) int { return 0 }},
 	"PUT": {"PUT", "/v3/users/10002",
 		func(ctx context.Context, c *Client) error {
 			_, err := c.Users.Update(ctx, convirzatest.StandardUserID, &UpdateUserParams{Email: convirzatest.StandardEmail,
 				FirstName: "Updated", LastName: "Ortega", OrgUnitID: convirzatest.SalesOrgUnitID, Role: RoleStandard})
 			return err
 		},
-		func(u map[int64]fakeUser) int { return countIf(u[convirzatest.StandardUserID].FirstName == "Updated") }},
+		func(st *fakeState) int { return countIf(st.Users[convirzatest.StandardUserID].FirstName == "Updated") }},
 	"PATCH": {"PATCH", "/v3/users/10002",
 		func(ctx context.Context, c *Client) error {
 			_, err := c.Users.Patch(ctx, convirzatest.StandardUserID, &PatchUserParams{FirstName: Set("Patched")})
 			return err
 		},
-		func(u map[int64]fakeUser) int { return countIf(u[convirzatest.StandardUserID].FirstName == "Patched") }},
+		func(st *fakeState) int { return countIf(st.Users[convirzatest.StandardUserID].FirstName == "Patched") }},
 	"DELETE": {"DELETE", "/v3/users/10002",
 		func(ctx context.Context, c *Client) error { return c.Users.Delete(ctx, convirzatest.StandardUserID) },
-		func(u map[int64]fakeUser) int { return countIf(u[convirzatest.StandardUserID].Status == "deleted") }},
+		func(st *fakeState) int { return countIf(st.Users[convirzatest.StandardUserID].Status == "deleted") }},
 	"POST": {"POST", "/v3/users",
 		func(ctx context.Context, c *Client) error {
 			_, err := c.Users.Create(ctx, &CreateUserParams{Email: matrixEmail, FirstName: "Mat", LastName: "Rix",
 				OrgUnitID: convirzatest.SalesOrgUnitID, Role: RoleStandard})
 			return err
 		},
-		func(u map[int64]fakeUser) int {
+		func(st *fakeState) int {
 			n := 0
-			for _, v := range u {
-				n += countIf(v.Email == matrixEmail)
+			for _, u := range st.Users {
+				n += countIf(u.Email == matrixEmail)
+			}
+			return n
+		}},
+	"multipart POST": {"POST", "/v3/media-prompts",
+		func(ctx context.Context, c *Client) error {
+			_, err := c.Prompts.Upload(ctx, &UploadPromptParams{File: bytes.NewReader([]byte("RIFF....WAVEfmt matrix")),
+				FileName: "matrix.wav", MessageType: PromptTypePrompt, Name: matrixPrompt})
+			return err
+		},
+		func(st *fakeState) int {
+			n := 0
+			for _, p := range st.Prompts {
+				n += countIf(p.Name == matrixPrompt)
 			}
 			return n
 		}},
@@ -172,31 +194,38 @@ var faultMatrix = []struct {
 }{
 	{"500 once", convirzatest.Fault{Times: 1, Status: 500}, 0, map[string]outcome{
 		"GET": wantOK(2, 0), "PUT": wantOK(2, 1), "DELETE": wantOK(2, 1),
-		"PATCH": wantAPIError(1, ErrServer, 500), "POST": wantAPIError(1, ErrServer, 500)}},
+		"PATCH": wantAPIError(1, ErrServer, 500), "POST": wantAPIError(1, ErrServer, 500),
+		"multipart POST": wantAPIError(1, ErrServer, 500)}},
 	{"503 five times", convirzatest.Fault{Times: 5, Status: 503}, 0, map[string]outcome{
 		"GET": wantAPIError(3, ErrServer, 503), "PUT": wantAPIError(3, ErrServer, 503), "DELETE": wantAPIError(3, ErrServer, 503),
-		"PATCH": wantAPIError(1, ErrServer, 503), "POST": wantAPIError(1, ErrServer, 503)}},
+		"PATCH": wantAPIError(1, ErrServer, 503), "POST": wantAPIError(1, ErrServer, 503),
+		"multipart POST": wantAPIError(3, ErrServer, 503)}},
 	{"HTML 502 once", convirzatest.Fault{Times: 1, Status: 502, Body: convirzatest.NonJSONBody}, 0, map[string]outcome{
 		"GET": wantOK(2, 0), "PUT": wantOK(2, 1), "DELETE": wantOK(2, 1),
-		"PATCH": wantAPIError(1, ErrServer, 502), "POST": wantAPIError(1, ErrServer, 502)}},
+		"PATCH": wantAPIError(1, ErrServer, 502), "POST": wantAPIError(1, ErrServer, 502),
+		"multipart POST": wantAPIError(1, ErrServer, 502)}},
 	{"429 with Retry-After once", convirzatest.Fault{Times: 1, Status: 429, RetryAfter: "1"}, 0, map[string]outcome{
 		"GET": wantOK(2, 0), "PUT": wantOK(2, 1), "DELETE": wantOK(2, 1),
-		"PATCH": wantAPIError(1, ErrRateLimited, 429), "POST": wantAPIError(1, ErrRateLimited, 429)}},
+		"PATCH": wantAPIError(1, ErrRateLimited, 429), "POST": wantAPIError(1, ErrRateLimited, 429),
+		"multipart POST": wantOK(2, 1)}},
 	{"latency past the deadline", convirzatest.Fault{Times: 1, Latency: 10 * time.Second}, 200 * time.Millisecond, map[string]outcome{
 		"GET": wantDeadline(false, 0), "PUT": wantDeadline(false, 1), "DELETE": wantDeadline(false, 1),
-		"PATCH": wantDeadline(true, 1), "POST": wantDeadline(true, 1)}},
+		"PATCH": wantDeadline(true, 1), "POST": wantDeadline(true, 1), "multipart POST": wantDeadline(true, 1)}},
 	{"dropped before read", convirzatest.Fault{Times: 1, Drop: convirzatest.DropBeforeRead}, 0, map[string]outcome{
 		"GET": wantOK(2, 0), "PUT": wantOK(2, 1), "DELETE": wantOK(2, 1),
-		"PATCH": wantUnknown(0), "POST": wantUnknown(0)}},
+		"PATCH": wantUnknown(0), "POST": wantUnknown(0), "multipart POST": wantUnknown(0)}},
 	{"dropped after read", convirzatest.Fault{Times: 1, Drop: convirzatest.DropAfterRead}, 0, map[string]outcome{
 		"GET": wantOK(2, 0), "PUT": wantOK(2, 1), "DELETE": wantOK(2, 1),
-		"PATCH": wantUnknown(1), "POST": wantUnknown(1)}},
+		"PATCH": wantUnknown(1), "POST": wantUnknown(1), "multipart POST": wantUnknown(1)}},
 	{"truncated body", convirzatest.Fault{Times: 1, Body: convirzatest.TruncatedBody}, 0, map[string]outcome{
-		"GET": wantInvalid(0), "PUT": wantInvalid(1), "DELETE": wantInvalid(1), "PATCH": wantInvalid(1), "POST": wantInvalid(1)}},
+		"GET": wantInvalid(0), "PUT": wantInvalid(1), "DELETE": wantInvalid(1), "PATCH": wantInvalid(1), "POST": wantInvalid(1),
+		"multipart POST": wantInvalid(1)}},
 	{"non-JSON body", convirzatest.Fault{Times: 1, Body: convirzatest.NonJSONBody}, 0, map[string]outcome{
-		"GET": wantInvalid(0), "PUT": wantInvalid(1), "DELETE": wantInvalid(1), "PATCH": wantInvalid(1), "POST": wantInvalid(1)}},
+		"GET": wantInvalid(0), "PUT": wantInvalid(1), "DELETE": wantInvalid(1), "PATCH": wantInvalid(1), "POST": wantInvalid(1),
+		"multipart POST": wantInvalid(1)}},
 	{"expired token", convirzatest.Fault{Times: 1, ExpireToken: true}, 0, map[string]outcome{
-		"GET": wantOK(2, 0), "PUT": wantOK(2, 1), "DELETE": wantOK(2, 1), "PATCH": wantOK(2, 1), "POST": wantOK(2, 1)}},
+		"GET": wantOK(2, 0), "PUT": wantOK(2, 1), "DELETE": wantOK(2, 1), "PATCH": wantOK(2, 1), "POST": wantOK(2, 1),
+		"multipart POST": wantOK(2, 1)}},
 }
 
 // TestFaultMatrix sends every kind of request into every fault of the fake
@@ -205,7 +234,7 @@ var faultMatrix = []struct {
 // never sent twice.
 func TestFaultMatrix(t *testing.T) {
 	for _, col := range faultMatrix {
-		for _, kindName := range []string{"GET", "PUT", "PATCH", "DELETE", "POST"} {
+		for _, kindName := range []string{"GET", "PUT", "PATCH", "DELETE", "POST", "multipart POST"} {
 			kind, want := matrixKinds[kindName], col.want[kindName]
 			t.Run(col.name+"/"+kindName, func(t *testing.T) {
 				srv := convirzatest.NewServer(t)
@@ -246,10 +275,10 @@ func TestFaultMatrix(t *testing.T) {
 				}
 				// A request dropped after read or cut by the deadline may still be
 				// finishing in the fake when the client gives up.
-				assert.Eventually(t, func() bool { return kind.effect(fakeUsers(t, srv)) == want.applied },
+				assert.Eventually(t, func() bool { return kind.effect(fakeSnapshot(t, srv)) == want.applied },
 					5*time.Second, 10*time.Millisecond, "the effect is in the state %d time(s)", want.applied)
 				time.Sleep(20 * time.Millisecond) // and stays so
-				assert.Equal(t, want.applied, kind.effect(fakeUsers(t, srv)))
+				assert.Equal(t, want.applied, kind.effect(fakeSnapshot(t, srv)))
 
 				refreshes := srv.RequestCount("POST", "/oauth/refresh-token")
 				assert.Equal(t, countIf(ft.ExpireToken), refreshes, "one refresh after an expired token, none otherwise")
@@ -296,7 +325,7 @@ func TestDroppedKeptAliveGET(t *testing.T) {
 	require.ErrorIs(t, err, ErrOutcomeUnknown)
 	assert.Equal(t, int32(1), attempts.Load())
 	assert.Equal(t, 1, srv.RequestCount("POST", "/v3/users"))
-	assert.Equal(t, 1, matrixKinds["POST"].effect(fakeUsers(t, srv)))
+	assert.Equal(t, 1, matrixKinds["POST"].effect(fakeSnapshot(t, srv)))
 }
 
 type rtFunc func(*http.Request) (*http.Response, error)
