@@ -66,7 +66,6 @@ type server struct {
 	banner
 	cancel context.CancelFunc
 	done   chan error
-	out    *strings.Builder
 }
 
 func start(t *testing.T, args ...string) *server {
