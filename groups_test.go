@@ -578,3 +578,11 @@ func TestGroupToleratesDrift(t *testing.T) {
 	require.NoError(t, json.Unmarshal([]byte(`{"org_unit_id":"7","text":"A","code":1,"group_level":"2"}`), &n))
 	assert.Equal(t, TreeNode{ID: 7, Name: "A", Code: "1", Level: 2, Raw: n.Raw}, n)
 }
+
+func TestGroupsTreeError(t *testing.T) {
+	c, mt := newWireClient(t)
+	respond(mt, "GET", "/groups/tree", 403, `{"code":403,"message":"Admin only"}`)
+	roots, err := c.Groups.Tree(context.Background(), nil)
+	assert.ErrorIs(t, err, ErrForbidden)
+	assert.Nil(t, roots)
+}
