@@ -254,6 +254,9 @@ func (m *MemoryTokenStore) Save(_ context.Context, tok *Token) error {
 	return nil
 }
 
+// Format makes every fmt verb, %#v included, print String.
+func (m *MemoryTokenStore) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(m.String())) }
+
 // String describes the store without its secrets.
 func (m *MemoryTokenStore) String() string {
 	m.mu.Lock()
@@ -328,6 +331,9 @@ func newCredentialsSource(auth *AuthService, email, password string, store Token
 func (s *credentialsSource) String() string {
 	return "convirza.credentials{email: " + s.email + ", password: <redacted>}"
 }
+
+// Format makes every fmt verb, %#v included, print String.
+func (s *credentialsSource) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(s.String())) }
 
 func (s *credentialsSource) fresh(t *Token) bool {
 	return t.Expiry.IsZero() || s.now().Add(refreshAhead).Before(t.Expiry)

@@ -112,6 +112,9 @@ var ErrInvalidResponse = errors.New("convirza: invalid response")
 // the answer into out (the envelope's data, or the whole body for the OAuth
 // host) or into an *APIError.
 func (c *Client) send(ctx context.Context, r *request, out any, opts []RequestOption) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("convirza: %s %s: %w", r.method, r.path, err)
+	}
 	st := &callState{
 		method:      r.method,
 		path:        r.path,
@@ -307,6 +310,7 @@ func fieldErrors(raw json.RawMessage) []FieldError {
 	if json.Unmarshal(raw, &fe) == nil {
 		return fe
 	}
+	fe = nil
 	var msgs []string
 	if json.Unmarshal(raw, &msgs) == nil {
 		for _, m := range msgs {

@@ -1,0 +1,80 @@
+// Package convirzatest is an in-memory fake of the Convirza V3 Platform API
+// and its OAuth service, for integration tests that should not reach the
+// real service.
+//
+// The fake speaks the wire format described in the API reference on its own
+// (it does not share types with the SDK), so a mistake in a client's JSON
+// tags shows up as a failing test instead of being mirrored.
+//
+//	srv := convirzatest.NewServer(t) // closed by t.Cleanup
+//	client, _ := convirza.NewClient(
+//		convirza.WithBaseURL(srv.URL), convirza.WithAuthBaseURL(srv.AuthURL),
+//		convirza.WithCredentials(srv.AdminEmail, srv.AdminPassword))
+//
+// # What it implements
+//
+// The OAuth service (POST /oauth/token, /oauth/refresh-token,
+// /oauth/revoke-token) with unwrapped replies, rotating single-use refresh
+// tokens and the documented limit of 10 logins per minute per IP; GET
+// /v3/auth/profile; and the Users area. Every /v3 reply uses the documented
+// envelope {code, message, data, request_id, timestamp}; errors use
+// {code, message, errors?, request_id, timestamp}. Every reply carries a
+// fresh UUID v4 request id, also in the X-Request-Id header. A path that no
+// route claims, or a known path with another method, gets 404 with the
+// message "no route for METHOD /path".
+//
+// Checks run in the documented order: 429 (login rate limit), 401 (token
+// missing, malformed, unknown, revoked or expired, or its user no longer
+// active), 403 (role), 400 (parameters and body, with errors[].field), 404
+// (path id unknown or outside the caller's scope), 409 (state rules). A
+// successful authenticated call renews the access token for another 7 days.
+//
+// # Seed data
+//
+// Org units (one tree per account):
+//
+//	1001 Acme Corporation      AccountOrgUnitID         account root, America/New_York
+//	1002   Sales Division      SalesOrgUnitID           America/New_York
+//	1004     East Coast Sales  EastCoastSalesOrgUnitID  America/New_York
+//	1003   Support Division    SupportOrgUnitID         America/Chicago
+//	2001 Globex Industries     OtherAccountOrgUnitID    a second account, America/Los_Angeles
+//
+// Users, all with the password SeedPassword:
+//
+//	10001 Dana Whitfield  AdminEmail              Admin     in 1001 (AdminUserID)
+//	10002 Sam Ortega      StandardEmail           Standard  in 1002 (StandardUserID)
+//	10003 Riley Chen      ReadOnlyEmail           ReadOnly  in 1003 (ReadOnlyUserID)
+//	10004 Morgan Hale     OtherAccountAdminEmail  Admin     in 2001 (OtherAccountAdminUserID)
+//
+// Globex lies outside the scope of every Acme user: its records answer 404
+// to Acme callers, and naming it as a list filter answers 403. Ids of new
+// records come from one counter shared by every kind of record, starting at
+// 10005.
+//
+// # Choices where the API reference leaves room
+//
+//   - Users created through the API log in with TemporaryPassword.
+//   - Inactive and deleted users cannot log in, refresh, or use tokens they
+//     already hold (401).
+//   - A deleted user keeps its email: creating another user with it is 409.
+//   - A deleted user can be read and deleted again, but not updated (409).
+//   - A path id that is not a positive integer ("/v3/users/abc") is 400 with
+//     errors[].field "id"; a positive id that does not exist is 404.
+//   - In List Users, an org_unit_id filter outside the caller's scope, or
+//     unknown, is 403; in a body, ct_user_ou_id unknown is 400 and outside
+//     the caller's scope is 403.
+//   - In PATCH, null clears a nullable field (user_ext_id, agent_ring_to,
+//     agent_code, score_call, aliases) and is 400 on the others. In POST and
+//     PUT, null on a field that is not nullable counts as absent.
+//   - "aliases" accepts null, an array of strings or a single string.
+//   - "timezone" is any non-empty string; it is not checked against the
+//     IANA database, which may be missing where tests run.
+//   - JSON bodies over 1 MiB get 413.
+//
+// # Inspection and state
+//
+// Requests, RequestCount and ResetRequests expose the request log (tokens
+// and passwords are never stored in it); ExpireAccessTokens and WithClock
+// drive token expiry; Snapshot and Restore save and load the whole state as
+// JSON.
+package convirzatest

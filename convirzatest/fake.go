@@ -1,0 +1,349 @@
+package convirzatest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"mime"
+	"net/http"
+	"path"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Limits and defaults. The token lifetimes are the documented ones (api/auth.md).
+const (
+	defaultAccessTTL  = 7 * 24 * time.Hour
+	refreshTTL        = 180 * 24 * time.Hour
+	defaultLoginLimit = 10
+
+	maxJSONBody       = 1 << 20  // larger JSON bodies get 413 before any handler runs
+	maxLoggedBody     = 64 << 10 // Requests keeps at most this much of each body
+	maxLoggedRequests = 10000    // Requests keeps the most recent entries only
+)
+
+// Fake is the in-memory Convirza API as an http.Handler: it serves the API
+// under /v3 and the OAuth service under /oauth on the same handler, so one
+// listener can play both hosts.
+//
+// A Fake is safe for concurrent use. Its state starts from the seed described
+// in the package documentation.
+type Fake struct {
+	// AdminEmail and AdminPassword are the seeded Admin's credentials, copied
+	// here so that tests can log in without importing the constants. Changing
+	// them does not change the seeded user.
+	AdminEmail, AdminPassword string
+
+	cfg config
+	mux *http.ServeMux
+
+	mu     sync.Mutex             // guards st and logins; held for the whole of each API call
+	st     *state                 // everything Snapshot saves
+	logins map[string][]time.Time // login attempts per client IP within the last minute
+
+	logMu  sync.Mutex     // guards log and counts, apart from mu so that logging never waits on a handler
+	log    []Request      // recent requests, oldest first; trimmed in bulk past 2*maxLoggedRequests
+	counts map[string]int // "METHOD /path" -> requests since the last ResetRequests
+}
+
+// config is what Options change; NewFake fills in the defaults first.
+type config struct {
+	now            func() time.Time
+	accessTTL      time.Duration
+	loginPerMinute int
+}
+
+// Option configures a Fake or a Server.
+type Option func(*config)
+
+// WithClock sets the time source for token expiry, created timestamps and the
+// envelope timestamp, so that tests can move time forward instead of sleeping.
+// A nil function keeps time.Now.
+func WithClock(now func() time.Time) Option {
+	return func(c *config) {
+		if now != nil {
+			c.now = now
+		}
+	}
+}
+
+// WithAccessTokenTTL sets how long an access token lives after login, refresh
+// or its last successful use (default 7 days, as documented). A value <= 0
+// keeps the default.
+func WithAccessTokenTTL(d time.Duration) Option {
+	return func(c *config) {
+		if d > 0 {
+			c.accessTTL = d
+		}
+	}
+}
+
+// WithLoginRateLimit sets how many POST /oauth/token requests one client IP
+// may make per minute before getting 429 (default 10, as documented). A value
+// <= 0 disables the limit, for tests that log in many times.
+func WithLoginRateLimit(n int) Option {
+	return func(c *config) { c.loginPerMinute = max(n, 0) }
+}
+
+// NewFake returns a Fake holding the seed data.
+func NewFake(opts ...Option) *Fake {
+	cfg := config{now: time.Now, accessTTL: defaultAccessTTL, loginPerMinute: defaultLoginLimit}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	f := &Fake{
+		AdminEmail:    AdminEmail,
+		AdminPassword: SeedPassword,
+		cfg:           cfg,
+		mux:           http.NewServeMux(),
+		logins:        map[string][]time.Time{},
+		counts:        map[string]int{},
+	}
+	f.st = newState()
+	for _, rt := range routes {
+		f.mux.HandleFunc(rt.pattern, f.handler(rt))
+	}
+	// Every request that no pattern claims, including a known path with the
+	// wrong method, lands here rather than on the mux's plain-text 404/405.
+	f.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		noRoute(w, r, requestInfo(r))
+	})
+	return f
+}
+
+// now reads the configured clock, in UTC and truncated to the millisecond that
+// the wire format carries, so a time written out and parsed back compares
+// equal to the stored one.
+func (f *Fake) now() time.Time { return f.cfg.now().UTC().Truncate(time.Millisecond) }
+
+// reqInfo is what ServeHTTP learns about a request before routing; route
+// handlers read it from the request context.
+type reqInfo struct {
+	id   string    // request_id and X-Request-Id
+	now  time.Time // the envelope timestamp and the handler's notion of now
+	body []byte    // the whole body, unless it is multipart (then nil and unread)
+}
+
+type infoKey struct{}
+
+func requestInfo(r *http.Request) *reqInfo {
+	if info, ok := r.Context().Value(infoKey{}).(*reqInfo); ok {
+		return info
+	}
+	// Only reachable if a handler is called without ServeHTTP.
+	return &reqInfo{id: newUUID(), now: time.Now().UTC()}
+}
+
+// ServeHTTP serves one request: it reads and logs the body, rejects paths the
+// mux would redirect, and hands the rest to the route table.
+func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	info := &reqInfo{id: newUUID(), now: f.now()}
+	var readErr error
+	if !isMultipart(r) && r.Body != nil {
+		// Multipart uploads are left unread for their handler, which applies its
+		// own, larger limit.
+		info.body, readErr = io.ReadAll(io.LimitReader(r.Body, maxJSONBody+1))
+	}
+	f.record(r, info.body)
+
+	switch {
+	case readErr != nil:
+		errorResponse(info, errorf(http.StatusBadRequest, "request body could not be read")).write(w)
+	case len(info.body) > maxJSONBody:
+		errorResponse(info, errorf(http.StatusRequestEntityTooLarge, "request body exceeds %d bytes", maxJSONBody)).write(w)
+	case r.Method == http.MethodConnect || cleanPath(r.URL.EscapedPath()) != r.URL.EscapedPath():
+		// http.ServeMux would answer these with a redirect; the API has no
+		// redirects, so they are simply unknown routes.
+		noRoute(w, r, info)
+	default:
+		f.mux.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), infoKey{}, info)))
+	}
+}
+
+// noRoute is the 404 for requests that match no route.
+func noRoute(w http.ResponseWriter, r *http.Request, info *reqInfo) {
+	errorResponse(info, errorf(http.StatusNotFound, "no route for %s %s", r.Method, r.URL.Path)).write(w)
+}
+
+// cleanPath is net/http's path canonicalisation: the mux redirects any path
+// that differs from it.
+func cleanPath(p string) string {
+	if p == "" {
+		return "/"
+	}
+	if p[0] != '/' {
+		p = "/" + p
+	}
+	np := path.Clean(p)
+	if p[len(p)-1] == '/' && np != "/" {
+		np += "/"
+	}
+	return np
+}
+
+func isMultipart(r *http.Request) bool {
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	return strings.HasPrefix(mt, "multipart/")
+}
+
+// handler adapts a route to the mux. Under the state lock it runs the checks
+// that business-rules.md puts before the handler (401 token, then 403 role),
+// calls the handler, renews the access token on success and encodes the
+// reply; it writes the reply after the lock is released.
+func (f *Fake) handler(rt route) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		info := requestInfo(r)
+		f.respond(rt, &call{f: f, r: r, now: info.now, body: info.body}, info).write(w)
+	}
+}
+
+func (f *Fake) respond(rt route, c *call, info *reqInfo) *response {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	data, err := f.run(rt, c)
+	switch {
+	case err != nil:
+		return errorResponse(info, err)
+	case rt.bare:
+		return jsonResponse(http.StatusOK, info.id, data)
+	default:
+		return dataResponse(info, data)
+	}
+}
+
+// run is one call with the state lock held.
+func (f *Fake) run(rt route, c *call) (any, *apiError) {
+	c.st = f.st
+	if rt.access != public {
+		if err := c.authenticate(); err != nil {
+			return nil, err
+		}
+		if err := rt.access.check(c.caller.RoleID); err != nil {
+			return nil, err
+		}
+	}
+	data, err := rt.handle(c)
+	if err == nil && c.token != nil {
+		// Documented: the access token is renewed on each authenticated request.
+		c.token.ExpiresAt = c.now.Add(f.cfg.accessTTL)
+	}
+	return data, err
+}
+
+// Request is one entry of the request log that Requests returns. It never
+// holds a token or a password: the Authorization header is dropped (HasBearer
+// says whether one was sent) and secret fields of JSON bodies are redacted.
+type Request struct {
+	Method    string
+	Path      string // URL path, e.g. "/v3/users/10001"
+	RawQuery  string
+	Header    http.Header // request headers without Authorization
+	HasBearer bool        // whether an "Authorization: Bearer ..." header was sent
+	Body      []byte      // JSON bodies only, at most 64 KiB; nil otherwise
+}
+
+// secretKeys are the JSON body members that Requests redacts.
+var secretKeys = []string{"password", "token", "access_token", "refresh_token"}
+
+func (f *Fake) record(r *http.Request, body []byte) {
+	auth := r.Header.Get("Authorization")
+	req := Request{
+		Method:    r.Method,
+		Path:      r.URL.Path,
+		RawQuery:  r.URL.RawQuery,
+		Header:    r.Header.Clone(),
+		HasBearer: len(auth) > len("Bearer ") && strings.EqualFold(auth[:len("Bearer ")], "Bearer "),
+		Body:      loggedBody(r, body),
+	}
+	req.Header.Del("Authorization")
+
+	f.logMu.Lock()
+	defer f.logMu.Unlock()
+	f.counts[req.Method+" "+req.Path]++
+	f.log = append(f.log, req)
+	if len(f.log) >= 2*maxLoggedRequests {
+		// Trim in bulk so that logging stays O(1) amortised.
+		n := copy(f.log, f.log[len(f.log)-maxLoggedRequests:])
+		clear(f.log[n:])
+		f.log = f.log[:n]
+	}
+}
+
+// loggedBody returns the part of a JSON body that the log keeps, with secrets
+// redacted. A body on an /oauth path that cannot be parsed is dropped whole,
+// since it may hold a password the redaction cannot find.
+func loggedBody(r *http.Request, body []byte) []byte {
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if len(body) == 0 || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
+		return nil
+	}
+	var obj map[string]json.RawMessage
+	if json.Unmarshal(body, &obj) == nil && obj != nil {
+		redacted := false
+		for _, k := range secretKeys {
+			if _, ok := obj[k]; ok {
+				obj[k] = json.RawMessage(`"<redacted>"`)
+				redacted = true
+			}
+		}
+		if redacted {
+			var buf bytes.Buffer
+			enc := json.NewEncoder(&buf)
+			enc.SetEscapeHTML(false) // keep "<redacted>" readable
+			_ = enc.Encode(obj)
+			body = bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
+		}
+	} else if strings.HasPrefix(r.URL.Path, "/oauth/") {
+		return nil
+	}
+	return bytes.Clone(body[:min(len(body), maxLoggedBody)])
+}
+
+// RequestCount reports how many requests hit exactly this method and URL path
+// since the Fake was created or ResetRequests was called, e.g.
+// RequestCount("POST", "/v3/users"). Tests use it to prove retries, or their
+// absence, without a custom transport.
+func (f *Fake) RequestCount(method, path string) int {
+	f.logMu.Lock()
+	defer f.logMu.Unlock()
+	return f.counts[method+" "+path]
+}
+
+// Requests returns a copy of the request log, oldest first. It keeps the most
+// recent 10,000 requests; RequestCount is not limited that way.
+func (f *Fake) Requests() []Request {
+	f.logMu.Lock()
+	defer f.logMu.Unlock()
+	kept := f.log[max(0, len(f.log)-maxLoggedRequests):]
+	out := make([]Request, len(kept))
+	for i, r := range kept {
+		r.Header = r.Header.Clone()
+		r.Body = bytes.Clone(r.Body)
+		out[i] = r
+	}
+	return out
+}
+
+// ResetRequests empties the request log and the counts behind RequestCount.
+func (f *Fake) ResetRequests() {
+	f.logMu.Lock()
+	defer f.logMu.Unlock()
+	f.log = nil
+	clear(f.counts)
+}
+
+// ExpireAccessTokens makes every access token issued so far expired, so the
+// next /v3 call with any of them gets 401. Refresh tokens keep working, which
+// is what a client's refresh-after-401 path needs.
+func (f *Fake) ExpireAccessTokens() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	now := f.now()
+	for _, t := range f.st.AccessTokens {
+		if t.ExpiresAt.After(now) {
+			t.ExpiresAt = now
+		}
+	}
+}

@@ -1,0 +1,159 @@
+package convirzatest
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"regexp"
+	"sync"
+	"testing"
+	"time"
+)
+
+// reply is one HTTP exchange, with the envelope decoded when there is one.
+type reply struct {
+	status int
+	header http.Header
+	body   []byte
+	env    struct {
+		Code      int             `json:"code"`
+		Message   string          `json:"message"`
+		Data      json.RawMessage `json:"data"`
+		Errors    []fieldError    `json:"errors"`
+		RequestID string          `json:"request_id"`
+		Timestamp string          `json:"timestamp"`
+	}
+}
+
+// send makes one request. body may be nil (no body), a string or []byte
+// (sent as is) or anything else (sent as JSON). token, when not empty, goes
+// in a Bearer header.
+func send(t testing.TB, method, url, token string, body any) reply {
+	t.Helper()
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		rd = bytes.NewReader([]byte(b))
+	case []byte:
+		rd = bytes.NewReader(b)
+	default:
+		raw, err := json.Marshal(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rd = bytes.NewReader(raw)
+	}
+	req, err := http.NewRequest(method, url, rd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rd != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	r := reply{status: res.StatusCode, header: res.Header}
+	if r.body, err = io.ReadAll(res.Body); err != nil {
+		t.Fatal(err)
+	}
+	_ = json.Unmarshal(r.body, &r.env)
+	return r
+}
+
+// data decodes the envelope's data into v.
+func (r reply) data(t testing.TB, v any) {
+	t.Helper()
+	if err := json.Unmarshal(r.env.Data, v); err != nil {
+		t.Fatalf("decode data %s: %v", r.env.Data, err)
+	}
+}
+
+// want fails the test unless the status is as expected; it prints the body.
+func (r reply) want(t testing.TB, status int) reply {
+	t.Helper()
+	if r.status != status {
+		t.Fatalf("status %d, want %d; body %s", r.status, status, r.body)
+	}
+	return r
+}
+
+// wantField fails the test unless a 400 names the field.
+func (r reply) wantField(t testing.TB, field string) {
+	t.Helper()
+	r.want(t, http.StatusBadRequest)
+	for _, e := range r.env.Errors {
+		if e.Field == field {
+			return
+		}
+	}
+	t.Fatalf("errors %+v do not name %q", r.env.Errors, field)
+}
+
+var uuidV4 = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
+
+// checkEnvelope checks what every reply carries: a UUID v4 request id, equal
+// to X-Request-Id, a millisecond UTC timestamp, and code equal to the status.
+func checkEnvelope(t testing.TB, r reply) {
+	t.Helper()
+	if !uuidV4.MatchString(r.env.RequestID) {
+		t.Errorf("request_id %q is not a UUID v4", r.env.RequestID)
+	}
+	if got := r.header.Get("X-Request-Id"); got != r.env.RequestID {
+		t.Errorf("X-Request-Id %q, request_id %q", got, r.env.RequestID)
+	}
+	if _, err := time.Parse(isoMillis, r.env.Timestamp); err != nil {
+		t.Errorf("timestamp %q: %v", r.env.Timestamp, err)
+	}
+	if r.env.Code != r.status {
+		t.Errorf("code %d, status %d", r.env.Code, r.status)
+	}
+	if ct := r.header.Get("Content-Type"); ct != "application/json" {
+		t.Errorf("Content-Type %q", ct)
+	}
+}
+
+// tokens logs in and returns the pair.
+func tokens(t testing.TB, s *Server, email, password string) tokenPair {
+	t.Helper()
+	r := send(t, "POST", s.AuthURL+"/oauth/token", "", map[string]string{"email": email, "password": password})
+	r.want(t, http.StatusOK)
+	var p tokenPair
+	if err := json.Unmarshal(r.body, &p); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// token logs in with the seed password and returns the access token.
+func token(t testing.TB, s *Server, email string) string {
+	t.Helper()
+	return tokens(t, s, email, SeedPassword).AccessToken
+}
+
+// clock is a settable time source for WithClock.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func newClock() *clock { return &clock{t: time.Date(2026, 1, 20, 12, 0, 0, 0, time.UTC)} }
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
