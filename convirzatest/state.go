@@ -21,6 +21,7 @@ type state struct {
 
 	OrgUnits      map[int64]*orgUnit       `json:"org_units"`
 	Users         map[int64]*user          `json:"users"`
+	Webhooks      map[int64]*webhook       `json:"webhooks"`
 	AccessTokens  map[string]*accessToken  `json:"access_tokens"`  // keyed by tokenKey(token)
 	RefreshTokens map[string]*refreshToken `json:"refresh_tokens"` // keyed by tokenKey(token)
 }
