@@ -586,3 +586,13 @@ func TestGroupsTreeError(t *testing.T) {
 	assert.ErrorIs(t, err, ErrForbidden)
 	assert.Nil(t, roots)
 }
+
+func TestGroupsCreateAcceptsEveryIDKey(t *testing.T) {
+	for _, data := range []string{`{"orgUnitId":2001}`, `{"org_unit_id":2001,"success":true}`, `{"id":2001}`} {
+		c, mt := newWireClient(t)
+		respond(mt, "POST", "/groups", 200, envelopeJSON(data))
+		created, err := c.Groups.Create(context.Background(), &CreateGroupParams{Name: "N", ParentID: 1001})
+		require.NoError(t, err, data)
+		assert.Equal(t, int64(2001), created.ID, data)
+	}
+}

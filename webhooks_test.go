@@ -327,3 +327,13 @@ func TestWebhookToleratesQuirks(t *testing.T) {
 		assert.JSONEq(t, tc.json, string(w.Raw), name)
 	}
 }
+
+func TestWebhooksCreateAcceptsEveryIDKey(t *testing.T) {
+	for _, data := range []string{`{"webhookId":301}`, `{"webhook_id":301}`, `{"id":301}`} {
+		c, mt := newWireClient(t)
+		respond(mt, "POST", "/webhooks", 200, envelopeJSON(data))
+		created, err := c.Webhooks.Create(context.Background(), &CreateWebhookParams{Name: "N", URL: "https://a.example"})
+		require.NoError(t, err, data)
+		assert.Equal(t, int64(301), created.ID, data)
+	}
+}
