@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"slices"
 	"testing"
+	"time"
 )
 
 // groupBodyFor returns a valid Create Group body under parent, with changes
@@ -330,12 +331,12 @@ func TestCreateGroup(t *testing.T) {
 
 	// The smallest body: the timezone is the parent's (G4), the account is
 	// derived from the parent, and the optional fields are null.
-	min := mkGroup(t, s, tok, groupBodyFor("Tier 2", SupportOrgUnitID, nil))
-	m = getGroupMap(t, s, tok, min)
+	minimal := mkGroup(t, s, tok, groupBodyFor("Tier 2", SupportOrgUnitID, nil))
+	m = getGroupMap(t, s, tok, minimal)
 	if m["timezone"] != "America/Chicago" || m["top_ou_id"] != 1001.0 || m["org_unit_ext_id"] != nil || m["zip"] != nil {
 		t.Errorf("defaults %v", m)
 	}
-	if got := hierarchy(t, s, tok, "1003"); !slices.Equal(got, []int64{SupportOrgUnitID, min}) {
+	if got := hierarchy(t, s, tok, "1003"); !slices.Equal(got, []int64{SupportOrgUnitID, minimal}) {
 		t.Errorf("hierarchy %v", got)
 	}
 	tz := mkGroup(t, s, tok, groupBodyFor("Pacific", SalesOrgUnitID, map[string]any{"timezone": "America/Los_Angeles", "org_unit_status": "inactive"}))
@@ -417,7 +418,7 @@ func TestUpdateGroup(t *testing.T) {
 	clk := newClock()
 	s := NewServer(t, WithClock(clk.Now))
 	tok := token(t, s, AdminEmail)
-	clk.Advance(60_000_000_000) // a minute
+	clk.Advance(time.Minute)
 	// Full replacement: East Coast Sales moves under Support; what is not
 	// sent falls back to its default.
 	r := send(t, "PUT", s.URL+"/groups/1004", tok, groupBodyFor("East Coast Support", SupportOrgUnitID,

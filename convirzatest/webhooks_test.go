@@ -118,8 +118,8 @@ func TestCreateWebhook(t *testing.T) {
 	}
 
 	// Defaults: the caller's org unit, post_call, active, no parameters.
-	min := mkHook(t, s, tok, hookBody("min", map[string]any{"webhook_url": "http://127.0.0.1:9/x"}))
-	m = getHook(t, s, tok, min)
+	minimal := mkHook(t, s, tok, hookBody("min", map[string]any{"webhook_url": "http://127.0.0.1:9/x"}))
+	m = getHook(t, s, tok, minimal)
 	if m["org_unit_id"] != 1001.0 || m["trigger"] != "post_call" || m["status"] != "active" || fmt.Sprint(m["static_params"]) != "[]" {
 		t.Errorf("defaults %v", m)
 	}
