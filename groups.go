@@ -113,7 +113,7 @@ func (s *GroupsService) ListChildren(ctx context.Context, params *ListGroupsPara
 	if err := checkGroupFilterID(p.OrgUnitID); err != nil {
 		return nil, err
 	}
-	return listPage[Group](ctx, s.c, groupsChildrenPath, &p, p.PageParams, 100, opts)
+	return listPage[Group](ctx, s.c, groupsChildrenPath, &p, 100, opts)
 }
 
 // AllChildren returns every direct child that params matches, fetching
@@ -137,7 +137,7 @@ func (s *GroupsService) List(ctx context.Context, params *ListGroupsParams, opts
 	if err := checkGroupFilterID(p.OrgUnitID); err != nil {
 		return nil, err
 	}
-	return listPage[Group](ctx, s.c, groupsPath, &p, p.PageParams, 100, opts)
+	return listPage[Group](ctx, s.c, groupsPath, &p, 100, opts)
 }
 
 // All returns every group of the subtree that params matches, fetching
@@ -159,10 +159,7 @@ func checkGroupFilterID(id int64) error {
 //
 // Convirza API: GET /groups/{id}
 func (s *GroupsService) Get(ctx context.Context, id int64, opts ...RequestOption) (*Group, error) {
-	if err := requireID("group", id); err != nil {
-		return nil, err
-	}
-	return get[Group](ctx, s.c, pathf(groupPath, id), opts)
+	return getByID[Group](ctx, s.c, "group", groupPath, id, opts)
 }
 
 // GroupTreeParams selects the groups of Tree. The zero value shows active
@@ -524,8 +521,5 @@ func (s *GroupsService) Patch(ctx context.Context, id int64, params *PatchGroupP
 //
 // Convirza API: DELETE /groups/{id}
 func (s *GroupsService) Delete(ctx context.Context, id int64, opts ...RequestOption) error {
-	if err := requireID("group", id); err != nil {
-		return err
-	}
-	return s.c.send(ctx, &request{method: http.MethodDelete, path: pathf(groupPath, id)}, nil, opts)
+	return deleteByID(ctx, s.c, "group", groupPath, id, opts)
 }

@@ -178,7 +178,7 @@ func (s *WebhooksService) List(ctx context.Context, params *ListWebhooksParams, 
 	if p.OrgUnitID < 0 {
 		return nil, invalidf("org unit id must be positive, got %d", p.OrgUnitID)
 	}
-	return listPage[Webhook](ctx, s.c, webhooksPath, &p, p.PageParams, 100, opts)
+	return listPage[Webhook](ctx, s.c, webhooksPath, &p, 100, opts)
 }
 
 // All returns every webhook that params matches, fetching pages as the loop
@@ -193,10 +193,7 @@ func (s *WebhooksService) All(ctx context.Context, params *ListWebhooksParams, o
 //
 // Convirza API: GET /webhooks/{id}
 func (s *WebhooksService) Get(ctx context.Context, id int64, opts ...RequestOption) (*Webhook, error) {
-	if err := requireID("webhook", id); err != nil {
-		return nil, err
-	}
-	return get[Webhook](ctx, s.c, pathf(webhookPath, id), opts)
+	return getByID[Webhook](ctx, s.c, "webhook", webhookPath, id, opts)
 }
 
 // CreateWebhookParams is a new webhook. Name and URL are required.
@@ -326,8 +323,5 @@ func (s *WebhooksService) Patch(ctx context.Context, id int64, params *PatchWebh
 //
 // Convirza API: DELETE /webhooks/{id}
 func (s *WebhooksService) Delete(ctx context.Context, id int64, opts ...RequestOption) error {
-	if err := requireID("webhook", id); err != nil {
-		return err
-	}
-	return s.c.send(ctx, &request{method: http.MethodDelete, path: pathf(webhookPath, id)}, nil, opts)
+	return deleteByID(ctx, s.c, "webhook", webhookPath, id, opts)
 }
