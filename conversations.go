@@ -220,7 +220,7 @@ func (s *CallsService) List(ctx context.Context, params *ListCallsParams, opts .
 	// An empty list means no filter, not an empty parameter.
 	p.Dispositions = nilIfEmpty(p.Dispositions)
 	p.Include = nilIfEmpty(p.Include)
-	return listPage[Call](ctx, s.c, callsPath, &p, p.PageParams, 0, opts)
+	return listPage[Call](ctx, s.c, callsPath, &p, 0, opts)
 }
 
 // All returns every call that params matches, fetching pages of
@@ -395,7 +395,7 @@ func (s *SMSService) List(ctx context.Context, params *ListSMSParams, opts ...Re
 	if err := p.validate(); err != nil {
 		return nil, err
 	}
-	return listPage[SMSConversation](ctx, s.c, smsPath, &p, p.PageParams, defaultSMSLimit, opts)
+	return listPage[SMSConversation](ctx, s.c, smsPath, &p, defaultSMSLimit, opts)
 }
 
 // All returns every SMS thread that params matches, fetching pages as the

@@ -273,7 +273,7 @@ func hasNaN(v any) bool {
 var queryParams = []any{
 	ListUsersParams{}, ListAIVoiceAgentsParams{}, ListBroadcastsParams{}, ListCallsParams{}, GetCallParams{},
 	ListSMSParams{}, ListTagsParams{}, ListAssignedNumbersParams{}, ListProvisionedNumbersParams{},
-	SearchNumbersParams{}, ListPromptsParams{}, ListRoutesParams{},
+	SearchNumbersParams{}, ListPromptsParams{}, ListRoutesParams{}, ListGroupsParams{}, ListWebhooksParams{},
 }
 
 // TestQueryParamsListed reads the package's source for struct types with

@@ -150,7 +150,7 @@ func (s *TagsService) List(ctx context.Context, params *ListTagsParams, opts ...
 	if p.OrgUnitID < 0 {
 		return nil, invalidf("org unit id must not be negative, got %d", p.OrgUnitID)
 	}
-	return listPage[Tag](ctx, s.c, tagsPath, &p, p.PageParams, 100, opts)
+	return listPage[Tag](ctx, s.c, tagsPath, &p, 100, opts)
 }
 
 // All returns every tag that params matches, fetching pages as the loop
@@ -237,10 +237,7 @@ func (s *TagsService) Update(ctx context.Context, id int64, params *UpdateTagPar
 //
 // Convirza API: DELETE /tag/{id}
 func (s *TagsService) Delete(ctx context.Context, id int64, opts ...RequestOption) error {
-	if err := requireID("tag", id); err != nil {
-		return err
-	}
-	return s.c.send(ctx, &request{method: http.MethodDelete, path: pathf(tagPath, id)}, nil, opts)
+	return deleteByID(ctx, s.c, "tag", tagPath, id, opts)
 }
 
 // ReferenceCache keeps a reference list (ad sources, industries, or any

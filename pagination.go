@@ -101,13 +101,22 @@ func (d *listData[T]) items() []T {
 	return []T{}
 }
 
-// listPage fetches one page of a paginated list: params is the list's params
-// struct (its url-tagged fields become the query) and paging its PageParams.
-func listPage[T any](ctx context.Context, c *Client, path string, params any, paging PageParams, defaultLimit int, opts []RequestOption) (*Page[T], error) {
-	q := encodeQuery(params)
+// listPage fetches one page of a paginated list. params (nil for the
+// defaults) is the list's params struct: its url-tagged fields become the
+// query and its PageParams the paging.
+func listPage[T any, P any, PP interface {
+	*P
+	paged
+}](ctx context.Context, c *Client, path string, params *P, defaultLimit int, opts []RequestOption) (*Page[T], error) {
+	var p P
+	if params != nil {
+		p = *params
+	}
+	q := encodeQuery(PP(&p))
 	if q == nil {
 		q = url.Values{}
 	}
+	paging := *PP(&p).page()
 	limit, err := paging.pageQuery(q, defaultLimit)
 	if err != nil {
 		return nil, err

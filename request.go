@@ -409,6 +409,24 @@ func get[T any](ctx context.Context, c *Client, path string, opts []RequestOptio
 	return call[T](ctx, c, &request{method: "GET", path: path}, opts)
 }
 
+// getByID fetches the record at pathf(format, id), refusing a bad id before
+// any I/O; what names the record in that error.
+func getByID[T any](ctx context.Context, c *Client, what, format string, id int64, opts []RequestOption) (*T, error) {
+	if err := requireID(what, id); err != nil {
+		return nil, err
+	}
+	return get[T](ctx, c, pathf(format, id), opts)
+}
+
+// deleteByID deletes the record at pathf(format, id), refusing a bad id
+// before any I/O.
+func deleteByID(ctx context.Context, c *Client, what, format string, id int64, opts []RequestOption) error {
+	if err := requireID(what, id); err != nil {
+		return err
+	}
+	return c.send(ctx, &request{method: http.MethodDelete, path: pathf(format, id)}, nil, opts)
+}
+
 // update sends a PUT or PATCH whose answer is the updated record. When the
 // server answers with less (only an id, or null), hasID reports false and
 // the record is fetched from the same path.

@@ -29,6 +29,7 @@ type state struct {
 	PhoneNumbers  map[int64]*phoneNumber      `json:"phone_numbers"`
 	Routes        map[int64]*provisionedRoute `json:"provisioned_routes"`
 	Broadcasts    map[int64]*broadcast        `json:"broadcasts"`
+	Webhooks      map[int64]*webhook          `json:"webhooks"`
 
 	Calls                 map[int64]*callRecord `json:"calls"`
 	SMSConversations      map[int64]*smsRecord  `json:"sms_conversations"`
