@@ -140,5 +140,6 @@
 // Requests, RequestCount and ResetRequests expose the request log (tokens
 // and passwords are never stored in it); ExpireAccessTokens and WithClock
 // drive token expiry; Snapshot and Restore save and load the whole state as
-// JSON.
+// JSON; LoadSeed adds an application's own records from a seed file (the
+// format of a snapshot, with every member optional and short records).
 package convirzatest
