@@ -2,7 +2,6 @@ package convirza
 
 import (
 	"context"
-	"net/http"
 	"net/url"
 	"testing"
 	"time"
@@ -42,47 +41,19 @@ func TestAIVoiceAgentsListWire(t *testing.T) {
 	assert.Equal(t, a.Created, a.Modified)
 }
 
-func TestAIVoiceAgentsListDefaultsAndAlternativeKey(t *testing.T) {
+// Paging and the default limit are checked with every list's, in
+// paging_test.go.
+func TestAIVoiceAgentsListAlternativeKeyAndBadOrgUnit(t *testing.T) {
 	c, mt := newWireClient(t)
 	rec := respond(mt, "GET", "/ai-voice-agents", 200, envelopeJSON(`{"ai_voice_agents":[{"agent_id":3}],"total":1}`))
 	page, err := c.AIVoiceAgents.List(context.Background(), nil)
 	require.NoError(t, err)
-	assertWire(t, rec.last(t), "GET", "/ai-voice-agents", url.Values{"limit": {"100"}}, "")
 	require.Len(t, page.Items, 1)
 	assert.Equal(t, int64(3), page.Items[0].ID)
 
-	bad := []*ListAIVoiceAgentsParams{{PageParams: PageParams{Limit: 0, Offset: -1}}, {PageParams: PageParams{Limit: 1000}}, {OrgUnitID: -1}}
-	for _, p := range bad {
-		_, err := c.AIVoiceAgents.List(context.Background(), p)
-		assert.ErrorIs(t, err, ErrInvalidParams)
-	}
+	_, err = c.AIVoiceAgents.List(context.Background(), &ListAIVoiceAgentsParams{OrgUnitID: -1})
+	assert.ErrorIs(t, err, ErrInvalidParams)
 	assert.Equal(t, 1, rec.count())
-}
-
-func TestAIVoiceAgentsAllWalksEveryPage(t *testing.T) {
-	c, mt := newWireClient(t)
-	var offsets []string
-	mt.RegisterRegexpResponder("GET", regexpFor(testBase+"/ai-voice-agents"), func(req *http.Request) (*http.Response, error) {
-		q := req.URL.Query()
-		offsets = append(offsets, q.Get("offset"))
-		body := map[string]string{
-			"":  `{"agents":[{"agent_id":1}],"total":2}`,
-			"1": `{"agents":[{"agent_id":2}],"total":2}`,
-		}[q.Get("offset")]
-		return newJSONResponse(200, envelopeJSON(body)), nil
-	})
-	var ids []int64
-	for a, err := range c.AIVoiceAgents.All(context.Background(), &ListAIVoiceAgentsParams{PageParams: PageParams{Limit: 1}}) {
-		require.NoError(t, err)
-		ids = append(ids, a.ID)
-	}
-	assert.Equal(t, []int64{1, 2}, ids)
-	assert.Equal(t, []string{"", "1"}, offsets)
-
-	respond(mt, "GET", "/ai-voice-agents", 403, `{"code":403,"message":"Forbidden"}`)
-	for _, err := range c.AIVoiceAgents.All(context.Background(), nil) {
-		assert.ErrorIs(t, err, ErrForbidden)
-	}
 }
 
 func TestAIVoiceAgentsGetWire(t *testing.T) {

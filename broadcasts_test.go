@@ -3,7 +3,6 @@ package convirza
 import (
 	"context"
 	"encoding/json"
-	"net/http"
 	"net/url"
 	"testing"
 	"time"
@@ -49,10 +48,6 @@ func TestBroadcastsListWire(t *testing.T) {
 	assert.Nil(t, b.SentAt)
 	assert.True(t, time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC).Equal(b.Created))
 	assert.True(t, time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC).Equal(b.Modified))
-
-	_, err = c.Broadcasts.List(context.Background(), nil)
-	require.NoError(t, err)
-	assertWire(t, rec.last(t), "GET", "/broadcast", url.Values{"limit": {"100"}}, "")
 }
 
 func TestBroadcastsListAcceptsSingularKey(t *testing.T) {
@@ -67,41 +62,6 @@ func TestBroadcastsListAcceptsSingularKey(t *testing.T) {
 	assert.Equal(t, BroadcastStatus("queued"), b.Status, "unknown statuses are kept")
 	assert.Nil(t, b.Recipients, "recipients may be left out of list items")
 	assert.Equal(t, 3, b.RecipientCount)
-}
-
-func TestBroadcastsListRefusesBadPagingBeforeIO(t *testing.T) {
-	c, mt := newWireClient(t)
-	rec := respond(mt, "GET", "/broadcast", 200, envelopeJSON(`{"broadcasts":[],"total":0}`))
-	for name, p := range map[string]*ListBroadcastsParams{
-		"limit 201": {PageParams: PageParams{Limit: 201}},
-		"offset -1": {PageParams: PageParams{Offset: -1}},
-	} {
-		_, err := c.Broadcasts.List(context.Background(), p)
-		assert.ErrorIs(t, err, ErrInvalidParams, name)
-	}
-	assert.Zero(t, rec.count())
-}
-
-func TestBroadcastsAllWalksEveryPage(t *testing.T) {
-	c, mt := newWireClient(t)
-	var offsets []string
-	mt.RegisterRegexpResponder("GET", regexpFor(testBase+"/broadcast"), func(req *http.Request) (*http.Response, error) {
-		q := req.URL.Query()
-		offsets = append(offsets, q.Get("offset"))
-		assert.Equal(t, "sent", q.Get("status"))
-		body := map[string]string{
-			"":  `{"broadcasts":[{"broadcast_id":1}],"total":2}`,
-			"1": `{"broadcasts":[{"broadcast_id":2}],"total":2}`,
-		}[q.Get("offset")]
-		return newJSONResponse(200, envelopeJSON(body)), nil
-	})
-	var ids []int64
-	for b, err := range c.Broadcasts.All(context.Background(), &ListBroadcastsParams{PageParams: PageParams{Limit: 1}, Status: BroadcastSent}) {
-		require.NoError(t, err)
-		ids = append(ids, b.ID)
-	}
-	assert.Equal(t, []int64{1, 2}, ids)
-	assert.Equal(t, []string{"", "1"}, offsets)
 }
 
 func TestBroadcastsGetWire(t *testing.T) {

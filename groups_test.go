@@ -75,9 +75,6 @@ func TestGroupsListsRefuseBadInputBeforeIO(t *testing.T) {
 	children := respond(mt, "GET", "/groups/list", 200, envelopeJSON(`{"groups":[],"total":0}`))
 	subtree := respond(mt, "GET", "/groups", 200, envelopeJSON(`{"groups":[],"total":0}`))
 	for name, p := range map[string]*ListGroupsParams{
-		"limit 201":   {PageParams: PageParams{Limit: 201}},
-		"limit -1":    {PageParams: PageParams{Limit: -1}},
-		"offset -1":   {PageParams: PageParams{Offset: -1}},
 		"org unit -1": {OrgUnitID: -1},
 	} {
 		_, err := c.Groups.ListChildren(context.Background(), p)
@@ -87,57 +84,6 @@ func TestGroupsListsRefuseBadInputBeforeIO(t *testing.T) {
 	}
 	assert.Zero(t, children.count())
 	assert.Zero(t, subtree.count())
-}
-
-func TestGroupsAllAndAllChildrenWalkEveryPage(t *testing.T) {
-	for _, tc := range []struct {
-		path string
-		walk func(*Client, *ListGroupsParams) func(func(Group, error) bool)
-	}{
-		{"/groups", func(c *Client, p *ListGroupsParams) func(func(Group, error) bool) {
-			return c.Groups.All(context.Background(), p)
-		}},
-		{"/groups/list", func(c *Client, p *ListGroupsParams) func(func(Group, error) bool) {
-			return c.Groups.AllChildren(context.Background(), p)
-		}},
-	} {
-		t.Run(tc.path, func(t *testing.T) {
-			c, mt := newWireClient(t)
-			var offsets []string
-			mt.RegisterRegexpResponder("GET", regexpFor(testBase+tc.path), func(req *http.Request) (*http.Response, error) {
-				q := req.URL.Query()
-				offsets = append(offsets, q.Get("offset"))
-				assert.Equal(t, "2", q.Get("limit"))
-				assert.Equal(t, "1001", q.Get("org_unit_id"))
-				body := map[string]string{
-					"":  `{"groups":[{"org_unit_id":1},{"org_unit_id":2}],"total":5}`,
-					"2": `{"groups":[{"org_unit_id":3},{"org_unit_id":4}],"total":5}`,
-					"4": `{"groups":[{"org_unit_id":5}],"total":5}`,
-				}[q.Get("offset")]
-				return newJSONResponse(200, envelopeJSON(body)), nil
-			})
-			params := &ListGroupsParams{PageParams: PageParams{Limit: 2}, OrgUnitID: 1001}
-			var got []int64
-			for g, err := range tc.walk(c, params) {
-				require.NoError(t, err)
-				got = append(got, g.ID)
-			}
-			assert.Equal(t, []int64{1, 2, 3, 4, 5}, got)
-			assert.Equal(t, []string{"", "2", "4"}, offsets)
-			assert.Zero(t, params.Offset, "the caller's params are not changed")
-		})
-	}
-}
-
-func TestGroupsAllStopsOnError(t *testing.T) {
-	c, mt := newWireClient(t)
-	respond(mt, "GET", "/groups", 403, `{"code":403,"message":"Admin only"}`)
-	n := 0
-	for _, err := range c.Groups.All(context.Background(), nil) {
-		n++
-		assert.ErrorIs(t, err, ErrForbidden)
-	}
-	assert.Equal(t, 1, n)
 }
 
 func TestGroupsGetWire(t *testing.T) {

@@ -73,10 +73,22 @@ func (r *recorder) count() int {
 	return len(r.reqs)
 }
 
+// requests returns a copy of every request seen, in order.
+func (r *recorder) requests() []wireRequest {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]wireRequest(nil), r.reqs...)
+}
+
 // respond registers an answer for method and path (relative to the API
 // base; a full URL for the auth host) and records every request it gets.
 // Query strings are matched loosely: assert them on the recorded request.
 func respond(mt *httpmock.MockTransport, method, path string, status int, body string) *recorder {
+	return respondWith(mt, method, path, func(wireRequest) (int, string) { return status, body })
+}
+
+// respondWith is respond with an answer that depends on the request.
+func respondWith(mt *httpmock.MockTransport, method, path string, answer func(wireRequest) (status int, body string)) *recorder {
 	rec := &recorder{}
 	u := path
 	if !strings.HasPrefix(path, "http") {
@@ -87,15 +99,14 @@ func respond(mt *httpmock.MockTransport, method, path string, status int, body s
 		if req.Body != nil {
 			b, _ = io.ReadAll(req.Body)
 		}
-		rec.mu.Lock()
-		rec.reqs = append(rec.reqs, wireRequest{
+		seen := wireRequest{
 			Method: req.Method, Path: req.URL.EscapedPath(), Query: req.URL.Query(),
 			Header: req.Header.Clone(), Body: b,
-		})
+		}
+		rec.mu.Lock()
+		rec.reqs = append(rec.reqs, seen)
 		rec.mu.Unlock()
-		resp := httpmock.NewStringResponse(status, body)
-		resp.Header.Set("Content-Type", "application/json")
-		return resp, nil
+		return newJSONResponse(answer(seen)), nil
 	})
 	return rec
 }

@@ -3,7 +3,6 @@ package convirza
 import (
 	"context"
 	"encoding/json"
-	"net/http"
 	"net/url"
 	"testing"
 
@@ -38,16 +37,6 @@ func TestNumbersAssignedWire(t *testing.T) {
 	assert.Contains(t, string(r.Raw), `"provisioned_route_id": null`)
 }
 
-func TestNumbersAssignedDefaultsSendLimit(t *testing.T) {
-	c, mt := newWireClient(t)
-	rec := respond(mt, "GET", "/phone-numbers/assigned", 200, envelopeJSON(`{"numbers":[],"total":0}`))
-	page, err := c.PhoneNumbers.Assigned(context.Background(), nil)
-	require.NoError(t, err)
-	assertWire(t, rec.last(t), "GET", "/phone-numbers/assigned", url.Values{"limit": {"100"}}, "")
-	assert.NotNil(t, page.Items)
-	assert.Empty(t, page.Items)
-}
-
 func TestNumbersProvisionedWire(t *testing.T) {
 	c, mt := newWireClient(t)
 	rec := respond(mt, "GET", "/phone-numbers/provisioned", 200, envelopeJSON(
@@ -63,76 +52,6 @@ func TestNumbersProvisionedWire(t *testing.T) {
 	assert.Equal(t, 3, page.Total)
 	assert.Equal(t, NumberTollFree, page.Items[0].Type, "toll-free is read as tollfree")
 	assert.Equal(t, int64(9001), *page.Items[0].RouteID)
-
-	_, err = c.PhoneNumbers.Provisioned(context.Background(), nil)
-	require.NoError(t, err)
-	assertWire(t, rec.last(t), "GET", "/phone-numbers/provisioned", url.Values{"limit": {"100"}}, "")
-}
-
-func TestNumbersListsRefuseBadPagingBeforeIO(t *testing.T) {
-	c, mt := newWireClient(t)
-	a := respond(mt, "GET", "/phone-numbers/assigned", 200, envelopeJSON(`{"numbers":[],"total":0}`))
-	p := respond(mt, "GET", "/phone-numbers/provisioned", 200, envelopeJSON(`{"numbers":[],"total":0}`))
-	for name, pp := range map[string]PageParams{
-		"limit 201": {Limit: 201}, "limit -1": {Limit: -1}, "offset -1": {Offset: -1},
-	} {
-		_, err := c.PhoneNumbers.Assigned(context.Background(), &ListAssignedNumbersParams{PageParams: pp})
-		assert.ErrorIs(t, err, ErrInvalidParams, name)
-		_, err = c.PhoneNumbers.Provisioned(context.Background(), &ListProvisionedNumbersParams{PageParams: pp})
-		assert.ErrorIs(t, err, ErrInvalidParams, name)
-	}
-	assert.Zero(t, a.count())
-	assert.Zero(t, p.count())
-}
-
-func TestNumbersAllAssignedAndProvisionedWalkEveryPage(t *testing.T) {
-	for _, path := range []string{"/phone-numbers/assigned", "/phone-numbers/provisioned"} {
-		t.Run(path, func(t *testing.T) {
-			c, mt := newWireClient(t)
-			var offsets []string
-			mt.RegisterRegexpResponder("GET", regexpFor(testBase+path), func(req *http.Request) (*http.Response, error) {
-				q := req.URL.Query()
-				offsets = append(offsets, q.Get("offset"))
-				assert.Equal(t, "2", q.Get("limit"))
-				assert.Equal(t, "7", q.Get("org_unit_id"))
-				body := map[string]string{
-					"":  `{"numbers":[{"phone_number_id":1},{"phone_number_id":2}],"total":3}`,
-					"2": `{"numbers":[{"phone_number_id":3}],"total":3}`,
-				}[q.Get("offset")]
-				return newJSONResponse(200, envelopeJSON(body)), nil
-			})
-			var ids []int64
-			collect := func(n PhoneNumber, err error) {
-				require.NoError(t, err)
-				ids = append(ids, n.ID)
-			}
-			paging := PageParams{Limit: 2}
-			if path == "/phone-numbers/assigned" {
-				params := &ListAssignedNumbersParams{PageParams: paging, OrgUnitID: 7}
-				for n, err := range c.PhoneNumbers.AllAssigned(context.Background(), params) {
-					collect(n, err)
-				}
-				assert.Zero(t, params.Offset, "the caller's params are not changed")
-			} else {
-				for n, err := range c.PhoneNumbers.AllProvisioned(context.Background(), &ListProvisionedNumbersParams{PageParams: paging, OrgUnitID: 7}) {
-					collect(n, err)
-				}
-			}
-			assert.Equal(t, []int64{1, 2, 3}, ids)
-			assert.Equal(t, []string{"", "2"}, offsets)
-		})
-	}
-}
-
-func TestNumbersAllStopsOnError(t *testing.T) {
-	c, mt := newWireClient(t)
-	respond(mt, "GET", "/phone-numbers/provisioned", 401, `{"code":401,"message":"Token expired"}`)
-	n := 0
-	for _, err := range c.PhoneNumbers.AllProvisioned(context.Background(), nil) {
-		n++
-		assert.ErrorIs(t, err, ErrUnauthorized)
-	}
-	assert.Equal(t, 1, n)
 }
 
 func TestNumbersAvailableWire(t *testing.T) {

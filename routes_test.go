@@ -3,7 +3,6 @@ package convirza
 import (
 	"context"
 	"encoding/json"
-	"net/http"
 	"net/url"
 	"testing"
 	"time"
@@ -48,10 +47,6 @@ func TestRoutesListWire(t *testing.T) {
 	want := time.Date(2026, 1, 20, 12, 34, 56, 789e6, time.UTC)
 	assert.True(t, want.Equal(r.Created))
 	assert.True(t, want.Equal(r.Modified))
-
-	_, err = c.Routes.List(context.Background(), nil)
-	require.NoError(t, err)
-	assertWire(t, rec.last(t), "GET", "/provisioned-routes", url.Values{"limit": {"100"}}, "")
 }
 
 func TestRoutesListAcceptsProvisionedRoutesKey(t *testing.T) {
@@ -61,41 +56,6 @@ func TestRoutesListAcceptsProvisionedRoutesKey(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, page.Items, 1)
 	assert.Equal(t, int64(9001), page.Items[0].ID)
-}
-
-func TestRoutesListRefusesBadPagingBeforeIO(t *testing.T) {
-	c, mt := newWireClient(t)
-	rec := respond(mt, "GET", "/provisioned-routes", 200, envelopeJSON(`{"routes":[],"total":0}`))
-	for name, p := range map[string]*ListRoutesParams{
-		"limit 201": {PageParams: PageParams{Limit: 201}},
-		"offset -1": {PageParams: PageParams{Offset: -1}},
-	} {
-		_, err := c.Routes.List(context.Background(), p)
-		assert.ErrorIs(t, err, ErrInvalidParams, name)
-	}
-	assert.Zero(t, rec.count())
-}
-
-func TestRoutesAllWalksEveryPage(t *testing.T) {
-	c, mt := newWireClient(t)
-	var offsets []string
-	mt.RegisterRegexpResponder("GET", regexpFor(testBase+"/provisioned-routes"), func(req *http.Request) (*http.Response, error) {
-		q := req.URL.Query()
-		offsets = append(offsets, q.Get("offset"))
-		assert.Equal(t, "inactive", q.Get("status"))
-		body := map[string]string{
-			"":  `{"routes":[{"provisioned_route_id":1},{"provisioned_route_id":2}],"total":3}`,
-			"2": `{"routes":[{"provisioned_route_id":3}],"total":3}`,
-		}[q.Get("offset")]
-		return newJSONResponse(200, envelopeJSON(body)), nil
-	})
-	var ids []int64
-	for r, err := range c.Routes.All(context.Background(), &ListRoutesParams{PageParams: PageParams{Limit: 2}, Status: RouteInactive}) {
-		require.NoError(t, err)
-		ids = append(ids, r.ID)
-	}
-	assert.Equal(t, []int64{1, 2, 3}, ids)
-	assert.Equal(t, []string{"", "2"}, offsets)
 }
 
 func TestRoutesGetWire(t *testing.T) {

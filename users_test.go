@@ -43,23 +43,11 @@ func TestUsersListWire(t *testing.T) {
 	assert.Contains(t, string(u.Raw), `"agent_id": "AGT-001"`)
 }
 
-func TestUsersListDefaultsSendLimit(t *testing.T) {
-	c, mt := newWireClient(t)
-	rec := respond(mt, "GET", "/users/list", 200, envelopeJSON(`{"users":[],"total":0}`))
-	page, err := c.Users.List(context.Background(), nil)
-	require.NoError(t, err)
-	assertWire(t, rec.last(t), "GET", "/users/list", url.Values{"limit": {"100"}}, "")
-	assert.Empty(t, page.Items)
-	assert.NotNil(t, page.Items)
-}
-
-func TestUsersListRefusesBadInputBeforeIO(t *testing.T) {
+// Bad paging is refused by TestListsRefuseBadPagingBeforeIO, for every list.
+func TestUsersListRefusesBadRoleBeforeIO(t *testing.T) {
 	c, mt := newWireClient(t)
 	rec := respond(mt, "GET", "/users/list", 200, envelopeJSON(`{"users":[],"total":0}`))
 	for name, p := range map[string]*ListUsersParams{
-		"limit 201":  {PageParams: PageParams{Limit: 201}},
-		"limit -1":   {PageParams: PageParams{Limit: -1}},
-		"offset -1":  {PageParams: PageParams{Offset: -1}},
 		"role id 4":  {RoleID: 4},
 		"role id -1": {RoleID: -1},
 	} {
@@ -211,56 +199,6 @@ func TestUsersGetNotFound(t *testing.T) {
 	assert.ErrorIs(t, err, ErrNotFound)
 	assert.NotErrorIs(t, err, ErrDuplicateEmail)
 	assert.Equal(t, 1, rec.count(), "a 404 is not retried")
-}
-
-func TestUsersAllWalksEveryPage(t *testing.T) {
-	c, mt := newWireClient(t)
-	var offsets []string
-	rec := respond(mt, "GET", "/users/list", 200, "")
-	mt.RegisterRegexpResponder("GET", regexpFor(testBase+"/users/list"), func(req *http.Request) (*http.Response, error) {
-		q := req.URL.Query()
-		offsets = append(offsets, q.Get("offset"))
-		assert.Equal(t, "2", q.Get("limit"))
-		assert.Equal(t, "ann", q.Get("name"))
-		body := map[string]string{
-			"":  `{"users":[{"ct_user_id":1},{"ct_user_id":2}],"total":5}`,
-			"2": `{"users":[{"ct_user_id":3},{"ct_user_id":4}],"total":5}`,
-			"4": `{"users":[{"ct_user_id":5}],"total":5}`,
-		}[q.Get("offset")]
-		return newJSONResponse(200, envelopeJSON(body)), nil
-	})
-	_ = rec
-	params := &ListUsersParams{PageParams: PageParams{Limit: 2}, Name: "ann"}
-	var ids []int64
-	for u, err := range c.Users.All(context.Background(), params) {
-		require.NoError(t, err)
-		ids = append(ids, u.ID)
-	}
-	assert.Equal(t, []int64{1, 2, 3, 4, 5}, ids)
-	assert.Equal(t, []string{"", "2", "4"}, offsets)
-	assert.Equal(t, 0, params.Offset, "the caller's params are not changed")
-
-	// Breaking out early fetches no more pages.
-	offsets = nil
-	for range c.Users.All(context.Background(), params) {
-		break
-	}
-	assert.Equal(t, []string{""}, offsets)
-}
-
-func TestUsersAllStopsOnError(t *testing.T) {
-	c, mt := newWireClient(t)
-	respond(mt, "GET", "/users/list", 403, `{"code":403,"message":"Admin only"}`)
-	n := 0
-	for _, err := range c.Users.All(context.Background(), nil) {
-		n++
-		assert.ErrorIs(t, err, ErrForbidden)
-	}
-	assert.Equal(t, 1, n)
-
-	for _, err := range c.Users.All(context.Background(), &ListUsersParams{PageParams: PageParams{Limit: 500}}) {
-		assert.ErrorIs(t, err, ErrInvalidParams)
-	}
 }
 
 func TestUsersGolden(t *testing.T) {

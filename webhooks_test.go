@@ -3,7 +3,6 @@ package convirza
 import (
 	"context"
 	"encoding/json"
-	"net/http"
 	"net/url"
 	"testing"
 	"time"
@@ -39,61 +38,18 @@ func TestWebhooksListWire(t *testing.T) {
 	assert.Equal(t, want, w.Created)
 	assert.Equal(t, want, w.Modified)
 	assert.Contains(t, string(w.Raw), `"trigger": "post_call"`)
-
-	_, err = c.Webhooks.List(context.Background(), nil)
-	require.NoError(t, err)
-	assertWire(t, rec.last(t), "GET", "/webhooks", url.Values{"limit": {"100"}}, "")
 }
 
 func TestWebhooksListRefusesBadInputBeforeIO(t *testing.T) {
 	c, mt := newWireClient(t)
 	rec := respond(mt, "GET", "/webhooks", 200, envelopeJSON(`{"webhooks":[],"total":0}`))
 	for name, p := range map[string]*ListWebhooksParams{
-		"limit 201":   {PageParams: PageParams{Limit: 201}},
-		"limit -1":    {PageParams: PageParams{Limit: -1}},
-		"offset -1":   {PageParams: PageParams{Offset: -1}},
 		"org unit -1": {OrgUnitID: -1},
 	} {
 		_, err := c.Webhooks.List(context.Background(), p)
 		assert.ErrorIs(t, err, ErrInvalidParams, name)
 	}
 	assert.Zero(t, rec.count())
-}
-
-func TestWebhooksAllWalksEveryPage(t *testing.T) {
-	c, mt := newWireClient(t)
-	var offsets []string
-	mt.RegisterRegexpResponder("GET", regexpFor(testBase+"/webhooks"), func(req *http.Request) (*http.Response, error) {
-		q := req.URL.Query()
-		offsets = append(offsets, q.Get("offset"))
-		assert.Equal(t, "2", q.Get("limit"))
-		assert.Equal(t, "inactive", q.Get("status"))
-		body := map[string]string{
-			"":  `{"webhooks":[{"webhook_id":1},{"webhook_id":2}],"total":3}`,
-			"2": `{"webhooks":[{"webhook_id":3}],"total":3}`,
-		}[q.Get("offset")]
-		return newJSONResponse(200, envelopeJSON(body)), nil
-	})
-	params := &ListWebhooksParams{PageParams: PageParams{Limit: 2}, Status: WebhookInactive}
-	var got []int64
-	for w, err := range c.Webhooks.All(context.Background(), params) {
-		require.NoError(t, err)
-		got = append(got, w.ID)
-	}
-	assert.Equal(t, []int64{1, 2, 3}, got)
-	assert.Equal(t, []string{"", "2"}, offsets)
-	assert.Zero(t, params.Offset, "the caller's params are not changed")
-}
-
-func TestWebhooksAllStopsOnError(t *testing.T) {
-	c, mt := newWireClient(t)
-	respond(mt, "GET", "/webhooks", 403, `{"code":403,"message":"Admin only"}`)
-	n := 0
-	for _, err := range c.Webhooks.All(context.Background(), nil) {
-		n++
-		assert.ErrorIs(t, err, ErrForbidden)
-	}
-	assert.Equal(t, 1, n)
 }
 
 const webhookJSON = `{"webhook_id":301,"org_unit_id":1001,"webhook_name":"CRM post-call feed",
