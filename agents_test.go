@@ -99,23 +99,22 @@ func TestAIVoiceAgentsCreateNotRetried(t *testing.T) {
 	assertWire(t, rec.last(t), "POST", "/ai-voice-agents", nil, `{"agent_name":"A"}`)
 }
 
-func TestAIVoiceAgentsCreateValidatesBeforeIO(t *testing.T) {
-	c, mt := newWireClient(t)
-	rec := respond(mt, "POST", "/ai-voice-agents", 200, envelopeJSON(`{"agentId":1}`))
-	for name, p := range map[string]*CreateAIVoiceAgentParams{
-		"nil":      nil,
-		"no name":  {Greeting: "hi"},
-		"blank":    {Name: "  "},
-		"org unit": {Name: "A", OrgUnitID: -2},
-	} {
-		_, err := c.AIVoiceAgents.Create(context.Background(), p)
-		assert.ErrorIs(t, err, ErrInvalidParams, name)
-		_, err = c.AIVoiceAgents.Update(context.Background(), 1, p)
-		assert.ErrorIs(t, err, ErrInvalidParams, name)
+func TestAIVoiceAgentsCreateAndUpdateValidateBeforeIO(t *testing.T) {
+	bad := map[string]withID[CreateAIVoiceAgentParams]{
+		"nil":      {1, nil},
+		"no name":  {1, &CreateAIVoiceAgentParams{Greeting: "hi"}},
+		"blank":    {1, &CreateAIVoiceAgentParams{Name: "  "}},
+		"org unit": {1, &CreateAIVoiceAgentParams{Name: "A", OrgUnitID: -2}},
 	}
-	_, err := c.AIVoiceAgents.Update(context.Background(), 0, &UpdateAIVoiceAgentParams{Name: "A"})
-	assert.ErrorIs(t, err, ErrInvalidParams)
-	assert.Zero(t, rec.count())
+	assertRefusedBeforeIO(t, bad, func(c *Client, p withID[CreateAIVoiceAgentParams]) error {
+		_, err := c.AIVoiceAgents.Create(context.Background(), p.p)
+		return err
+	})
+	bad["id 0"] = withID[UpdateAIVoiceAgentParams]{0, &UpdateAIVoiceAgentParams{Name: "A"}}
+	assertRefusedBeforeIO(t, bad, func(c *Client, p withID[UpdateAIVoiceAgentParams]) error {
+		_, err := c.AIVoiceAgents.Update(context.Background(), p.id, p.p)
+		return err
+	})
 }
 
 func TestAIVoiceAgentsUpdateWire(t *testing.T) {
@@ -161,20 +160,16 @@ func TestAIVoiceAgentsPatchThreeStates(t *testing.T) {
 }
 
 func TestAIVoiceAgentsPatchRefusesBadInputBeforeIO(t *testing.T) {
-	c, mt := newWireClient(t)
-	rec := respond(mt, "PATCH", "/ai-voice-agents/1", 200, envelopeJSON(agentJSON(t)))
-	for name, p := range map[string]*PatchAIVoiceAgentParams{
-		"nil":        nil,
-		"empty":      {},
-		"null name":  {Name: Null[string]()},
-		"blank name": {Name: Set(" ")},
-	} {
-		_, err := c.AIVoiceAgents.Patch(context.Background(), 1, p)
-		assert.ErrorIs(t, err, ErrInvalidParams, name)
-	}
-	_, err := c.AIVoiceAgents.Patch(context.Background(), 0, &PatchAIVoiceAgentParams{Voice: Set("v")})
-	assert.ErrorIs(t, err, ErrInvalidParams)
-	assert.Zero(t, rec.count())
+	assertRefusedBeforeIO(t, map[string]withID[PatchAIVoiceAgentParams]{
+		"nil":        {1, nil},
+		"empty":      {1, &PatchAIVoiceAgentParams{}},
+		"null name":  {1, &PatchAIVoiceAgentParams{Name: Null[string]()}},
+		"blank name": {1, &PatchAIVoiceAgentParams{Name: Set(" ")}},
+		"id 0":       {0, &PatchAIVoiceAgentParams{Voice: Set("v")}},
+	}, func(c *Client, p withID[PatchAIVoiceAgentParams]) error {
+		_, err := c.AIVoiceAgents.Patch(context.Background(), p.id, p.p)
+		return err
+	})
 }
 
 func TestAIVoiceAgentsDeleteWire(t *testing.T) {

@@ -109,11 +109,9 @@ func TestBroadcastsCreateDraftLeavesScheduleOut(t *testing.T) {
 }
 
 func TestBroadcastsCreateRefusesBadParamsBeforeIO(t *testing.T) {
-	c, mt := newWireClient(t)
-	rec := respond(mt, "POST", "/broadcast", 200, envelopeJSON(`{"broadcastId":1}`))
 	past := time.Now().Add(-time.Minute)
 	ok := CreateBroadcastParams{Name: "n", Message: "m", PhoneNumberID: 1, Recipients: []string{"+18015557654"}}
-	for name, mutate := range map[string]func(*CreateBroadcastParams){
+	cases := changed(ok, map[string]func(*CreateBroadcastParams){
 		"no name":         func(p *CreateBroadcastParams) { p.Name = "" },
 		"empty message":   func(p *CreateBroadcastParams) { p.Message = "" },
 		"blank message":   func(p *CreateBroadcastParams) { p.Message = " \n" },
@@ -122,15 +120,12 @@ func TestBroadcastsCreateRefusesBadParamsBeforeIO(t *testing.T) {
 		"empty list":      func(p *CreateBroadcastParams) { p.Recipients = []string{} },
 		"blank recipient": func(p *CreateBroadcastParams) { p.Recipients = []string{"+18015557654", ""} },
 		"past schedule":   func(p *CreateBroadcastParams) { p.ScheduledAt = &past },
-	} {
-		p := ok
-		mutate(&p)
-		_, err := c.Broadcasts.Create(context.Background(), &p)
-		assert.ErrorIs(t, err, ErrInvalidParams, name)
-	}
-	_, err := c.Broadcasts.Create(context.Background(), nil)
-	assert.ErrorIs(t, err, ErrInvalidParams)
-	assert.Zero(t, rec.count())
+	})
+	cases["nil"] = nil
+	assertRefusedBeforeIO(t, cases, func(c *Client, p *CreateBroadcastParams) error {
+		_, err := c.Broadcasts.Create(context.Background(), p)
+		return err
+	})
 }
 
 func TestBroadcastsUpdateWire(t *testing.T) {
@@ -179,23 +174,19 @@ func TestBroadcastsPatchWire(t *testing.T) {
 }
 
 func TestBroadcastsPatchRefusesBadParamsBeforeIO(t *testing.T) {
-	c, mt := newWireClient(t)
-	rec := respond(mt, "PATCH", "/broadcast/1", 200, envelopeJSON(broadcastJSON))
-	for name, p := range map[string]*PatchBroadcastParams{
-		"nil":             nil,
-		"empty":           {},
-		"empty message":   {Message: Set("")},
-		"null message":    {Message: Null[string]()},
-		"no recipients":   {Recipients: Set([]string{})},
-		"null recipients": {Recipients: Null[[]string]()},
-		"past schedule":   {ScheduledAt: Set(time.Now().Add(-time.Second))},
-	} {
-		_, err := c.Broadcasts.Patch(context.Background(), 1, p)
-		assert.ErrorIs(t, err, ErrInvalidParams, name)
-	}
-	_, err := c.Broadcasts.Patch(context.Background(), 0, &PatchBroadcastParams{Name: Set("x")})
-	assert.ErrorIs(t, err, ErrInvalidParams)
-	assert.Zero(t, rec.count())
+	assertRefusedBeforeIO(t, map[string]withID[PatchBroadcastParams]{
+		"nil":             {1, nil},
+		"empty":           {1, &PatchBroadcastParams{}},
+		"empty message":   {1, &PatchBroadcastParams{Message: Set("")}},
+		"null message":    {1, &PatchBroadcastParams{Message: Null[string]()}},
+		"no recipients":   {1, &PatchBroadcastParams{Recipients: Set([]string{})}},
+		"null recipients": {1, &PatchBroadcastParams{Recipients: Null[[]string]()}},
+		"past schedule":   {1, &PatchBroadcastParams{ScheduledAt: Set(time.Now().Add(-time.Second))}},
+		"id 0":            {0, &PatchBroadcastParams{Name: Set("x")}},
+	}, func(c *Client, p withID[PatchBroadcastParams]) error {
+		_, err := c.Broadcasts.Patch(context.Background(), p.id, p.p)
+		return err
+	})
 }
 
 func TestBroadcastsDeleteWire(t *testing.T) {

@@ -222,3 +222,33 @@ func newJSONResponse(status int, body string) *http.Response {
 }
 
 func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
+
+// assertRefusedBeforeIO calls call with each of cases and checks that every
+// call fails with ErrInvalidParams, and that no request at all is sent.
+func assertRefusedBeforeIO[P any](t *testing.T, cases map[string]P, call func(c *Client, p P) error) {
+	t.Helper()
+	c, mt := newWireClient(t)
+	mt.RegisterNoResponder(httpmock.NewStringResponder(200, envelopeJSON(`{}`)))
+	for name, p := range cases {
+		assert.ErrorIs(t, call(c, p), ErrInvalidParams, name)
+	}
+	assert.Zero(t, mt.GetTotalCallCount(), "no request is sent")
+}
+
+// changed returns, for each of changes, a copy of ok with that change.
+func changed[P any](ok P, changes map[string]func(*P)) map[string]*P {
+	out := make(map[string]*P, len(changes))
+	for name, change := range changes {
+		p := ok
+		change(&p)
+		out[name] = &p
+	}
+	return out
+}
+
+// withID is an id and the params sent with it, for the cases of
+// assertRefusedBeforeIO.
+type withID[P any] struct {
+	id int64
+	p  *P
+}

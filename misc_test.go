@@ -78,15 +78,10 @@ func TestTagsListWire(t *testing.T) {
 }
 
 func TestTagsListRefusesBadInputBeforeIO(t *testing.T) {
-	c, mt := newWireClient(t)
-	rec := respond(mt, "GET", "/tag", 200, envelopeJSON(`{"tags":[],"total":0}`))
-	for name, p := range map[string]*ListTagsParams{
-		"org unit -1": {OrgUnitID: -1},
-	} {
+	assertRefusedBeforeIO(t, map[string]*ListTagsParams{"org unit -1": {OrgUnitID: -1}}, func(c *Client, p *ListTagsParams) error {
 		_, err := c.Tags.List(context.Background(), p)
-		assert.ErrorIs(t, err, ErrInvalidParams, name)
-	}
-	assert.Zero(t, rec.count())
+		return err
+	})
 }
 
 func TestTagsCreateWire(t *testing.T) {
@@ -113,32 +108,34 @@ func TestTagsCreateConflict(t *testing.T) {
 }
 
 func TestTagsWritesRefuseBadInputBeforeIO(t *testing.T) {
-	c, mt := newWireClient(t)
-	post := respond(mt, "POST", "/tag", 200, envelopeJSON(`{"tagId":1}`))
-	put := respond(mt, "PUT", "/tag/1", 200, envelopeJSON(`{"tag_id":1}`))
-	del := respond(mt, "DELETE", "/tag/0", 200, envelopeJSON(`{"tagId":0}`))
 	long := strings.Repeat("x", MaxTagName+1)
-	for name, p := range map[string]*CreateTagParams{
+	assertRefusedBeforeIO(t, map[string]*CreateTagParams{
 		"nil":         nil,
 		"empty":       {},
 		"blank":       {Name: "  "},
 		"101 chars":   {Name: long},
 		"org unit -1": {Name: "ok", OrgUnitID: -1},
-	} {
+	}, func(c *Client, p *CreateTagParams) error {
 		_, err := c.Tags.Create(context.Background(), p)
-		assert.ErrorIs(t, err, ErrInvalidParams, name)
-	}
-	for name, p := range map[string]*UpdateTagParams{"nil": nil, "empty": {}, "101 chars": {Name: long}} {
-		_, err := c.Tags.Update(context.Background(), 1, p)
-		assert.ErrorIs(t, err, ErrInvalidParams, name)
-	}
-	_, err := c.Tags.Update(context.Background(), 0, &UpdateTagParams{Name: "ok"})
-	assert.ErrorIs(t, err, ErrInvalidParams)
-	assert.ErrorIs(t, c.Tags.Delete(context.Background(), 0), ErrInvalidParams)
-	assert.Zero(t, post.count()+put.count()+del.count())
+		return err
+	})
+	assertRefusedBeforeIO(t, map[string]withID[UpdateTagParams]{
+		"nil":       {1, nil},
+		"empty":     {1, &UpdateTagParams{}},
+		"101 chars": {1, &UpdateTagParams{Name: long}},
+		"id 0":      {0, &UpdateTagParams{Name: "ok"}},
+	}, func(c *Client, p withID[UpdateTagParams]) error {
+		_, err := c.Tags.Update(context.Background(), p.id, p.p)
+		return err
+	})
+	assertRefusedBeforeIO(t, map[string]int64{"id 0": 0}, func(c *Client, id int64) error {
+		return c.Tags.Delete(context.Background(), id)
+	})
 
 	// 100 characters, counted as characters, is allowed.
-	_, err = c.Tags.Create(context.Background(), &CreateTagParams{Name: strings.Repeat("ü", MaxTagName)})
+	c, mt := newWireClient(t)
+	respond(mt, "POST", "/tag", 200, envelopeJSON(`{"tagId":1}`))
+	_, err := c.Tags.Create(context.Background(), &CreateTagParams{Name: strings.Repeat("ü", MaxTagName)})
 	require.NoError(t, err)
 }
 

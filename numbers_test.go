@@ -89,19 +89,16 @@ func TestNumbersAvailableWire(t *testing.T) {
 }
 
 func TestNumbersAvailableRefusesBadSearchBeforeIO(t *testing.T) {
-	c, mt := newWireClient(t)
-	rec := respond(mt, "GET", "/phone-numbers/available", 200, envelopeJSON(`{"numbers":[],"total":0}`))
-	for name, p := range map[string]*SearchNumbersParams{
+	assertRefusedBeforeIO(t, map[string]*SearchNumbersParams{
 		"match and state": {Match: "801*", State: "UT"},
 		"match and rc":    {Match: "801*", RateCenter: "PROVO"},
 		"rc alone":        {RateCenter: "PROVO"},
 		"limit 201":       {Limit: 201},
 		"limit -1":        {Limit: -1},
-	} {
+	}, func(c *Client, p *SearchNumbersParams) error {
 		_, err := c.PhoneNumbers.Available(context.Background(), p)
-		assert.ErrorIs(t, err, ErrInvalidParams, name)
-	}
-	assert.Zero(t, rec.count())
+		return err
+	})
 }
 
 func TestNumbersReserveCarrierNumberSendsNull(t *testing.T) {
@@ -151,24 +148,19 @@ func TestNumbersReserveConflict(t *testing.T) {
 }
 
 func TestNumbersReserveRefusesBadParamsBeforeIO(t *testing.T) {
-	c, mt := newWireClient(t)
-	rec := respond(mt, "POST", "/phone-numbers", 200, envelopeJSON(`{"number":{"phone_number_id":1}}`))
 	zero := int64(0)
 	ok := ReserveNumberParams{Number: "9482013920", Source: 20002, OrgUnitID: 1001}
-	for name, mutate := range map[string]func(*ReserveNumberParams){
+	cases := changed(ok, map[string]func(*ReserveNumberParams){
 		"no number":      func(p *ReserveNumberParams) { p.Number = " " },
 		"no source":      func(p *ReserveNumberParams) { p.Source = 0 },
 		"no org unit":    func(p *ReserveNumberParams) { p.OrgUnitID = 0 },
 		"number id zero": func(p *ReserveNumberParams) { p.NumberID = &zero },
-	} {
-		p := ok
-		mutate(&p)
-		_, err := c.PhoneNumbers.Reserve(context.Background(), &p)
-		assert.ErrorIs(t, err, ErrInvalidParams, name)
-	}
-	_, err := c.PhoneNumbers.Reserve(context.Background(), nil)
-	assert.ErrorIs(t, err, ErrInvalidParams)
-	assert.Zero(t, rec.count())
+	})
+	cases["nil"] = nil
+	assertRefusedBeforeIO(t, cases, func(c *Client, p *ReserveNumberParams) error {
+		_, err := c.PhoneNumbers.Reserve(context.Background(), p)
+		return err
+	})
 }
 
 func TestNumbersReleaseWire(t *testing.T) {

@@ -70,16 +70,13 @@ func TestPromptsListDefaultsAndAlternativeKey(t *testing.T) {
 }
 
 func TestPromptsListRefusesBadInputBeforeIO(t *testing.T) {
-	c, mt := newWireClient(t)
-	rec := respond(mt, "GET", "/media-prompts", 200, envelopeJSON(`{"prompts":[],"total":0}`))
-	for name, p := range map[string]*ListPromptsParams{
+	assertRefusedBeforeIO(t, map[string]*ListPromptsParams{
 		"message type": {MessageType: "greeting"},
 		"org unit":     {OrgUnitID: -3},
-	} {
+	}, func(c *Client, p *ListPromptsParams) error {
 		_, err := c.Prompts.List(context.Background(), p)
-		assert.ErrorIs(t, err, ErrInvalidParams, name)
-	}
-	assert.Zero(t, rec.count())
+		return err
+	})
 }
 
 func TestPromptsDeleteWire(t *testing.T) {
@@ -319,12 +316,8 @@ func TestPromptsUploadFromOSFile(t *testing.T) {
 }
 
 func TestPromptsUploadValidatesBeforeIO(t *testing.T) {
-	c, mt := newWireClient(t)
-	rec := respondUpload(t, mt, 200)
-	ok := func() UploadPromptParams {
-		return UploadPromptParams{File: strings.NewReader("x"), FileName: "a.mp3", MessageType: PromptTypeSurvey}
-	}
-	cases := map[string]func(p *UploadPromptParams){
+	ok := UploadPromptParams{File: strings.NewReader("x"), FileName: "a.mp3", MessageType: PromptTypeSurvey}
+	cases := changed(ok, map[string]func(p *UploadPromptParams){
 		"no file":         func(p *UploadPromptParams) { p.File = nil },
 		"no file name":    func(p *UploadPromptParams) { p.FileName = "" },
 		"no extension":    func(p *UploadPromptParams) { p.FileName = "greeting" },
@@ -337,20 +330,17 @@ func TestPromptsUploadValidatesBeforeIO(t *testing.T) {
 		"seek size":       func(p *UploadPromptParams) { p.File = newPatternFile(MaxPromptSize + 1) },
 		"stat size":       func(p *UploadPromptParams) { p.File = &statOnlyReader{size: MaxPromptSize + 1} },
 		"len size":        func(p *UploadPromptParams) { p.File = &lenOnlyReader{n: MaxPromptSize + 1} },
-	}
-	for name, mutate := range cases {
-		p := ok()
-		mutate(&p)
-		_, err := c.Prompts.Upload(context.Background(), &p)
-		assert.ErrorIs(t, err, ErrInvalidParams, name)
-	}
-	_, err := c.Prompts.Upload(context.Background(), nil)
-	assert.ErrorIs(t, err, ErrInvalidParams)
-	assert.Empty(t, rec.all())
+	})
+	cases["nil"] = nil
+	assertRefusedBeforeIO(t, cases, func(c *Client, p *UploadPromptParams) error {
+		_, err := c.Prompts.Upload(context.Background(), p)
+		return err
+	})
 
-	p := ok()
+	c, _ := newWireClient(t)
+	p := ok
 	p.FileName = "greeting.ogg.txt"
-	_, err = c.Prompts.Upload(context.Background(), &p)
+	_, err := c.Prompts.Upload(context.Background(), &p)
 	assert.ErrorContains(t, err, "aac, flac, m4a, mp3, mp4, ogg, wav, webm", "the error names the formats")
 
 	// Exactly 50 MB is allowed (the size is known: no byte is read here).
