@@ -57,22 +57,10 @@ func TestAIVoiceAgentsListAlternativeKeyAndBadOrgUnit(t *testing.T) {
 }
 
 func TestAIVoiceAgentsGetWire(t *testing.T) {
-	c, mt := newWireClient(t)
-	rec := respond(mt, "GET", "/ai-voice-agents/701", 200, envelopeJSON(agentJSON(t)))
-	a, err := c.AIVoiceAgents.Get(context.Background(), 701)
-	require.NoError(t, err)
-	assertWire(t, rec.last(t), "GET", "/ai-voice-agents/701", nil, "")
-	assert.Equal(t, int64(701), a.ID)
+	a := assertGetWire(t, "/ai-voice-agents/%d", 701, envelopeJSON(agentJSON(t)), func(c *Client, id int64) (*AIVoiceAgent, error) {
+		return c.AIVoiceAgents.Get(context.Background(), id)
+	})
 	assert.Equal(t, "female-1", a.Voice)
-	assert.JSONEq(t, agentJSON(t), string(a.Raw))
-
-	_, err = c.AIVoiceAgents.Get(context.Background(), -1)
-	assert.ErrorIs(t, err, ErrInvalidParams)
-	assert.Equal(t, 1, rec.count())
-
-	respond(mt, "GET", "/ai-voice-agents/9", 404, `{"code":404,"message":"Agent not found"}`)
-	_, err = c.AIVoiceAgents.Get(context.Background(), 9)
-	assert.ErrorIs(t, err, ErrNotFound)
 }
 
 func TestAIVoiceAgentsCreateWire(t *testing.T) {
@@ -130,14 +118,9 @@ func TestAIVoiceAgentsUpdateWire(t *testing.T) {
 }
 
 func TestAIVoiceAgentsUpdateRefetchesWhenAnswerHasNoRecord(t *testing.T) {
-	c, mt := newWireClient(t)
-	put := respond(mt, "PUT", "/ai-voice-agents/701", 200, envelopeJSON(`{"agentId":701}`))
-	get := respond(mt, "GET", "/ai-voice-agents/701", 200, envelopeJSON(agentJSON(t)))
-	a, err := c.AIVoiceAgents.Update(context.Background(), 701, &UpdateAIVoiceAgentParams{Name: "X"})
-	require.NoError(t, err)
-	assert.Equal(t, 1, put.count())
-	assert.Equal(t, 1, get.count())
-	assert.Equal(t, "After-hours receptionist", a.Name)
+	assertUpdateRefetches(t, "/ai-voice-agents/%d", 701, `{"agentId":701}`, envelopeJSON(agentJSON(t)), func(c *Client, id int64) (*AIVoiceAgent, error) {
+		return c.AIVoiceAgents.Update(context.Background(), id, &UpdateAIVoiceAgentParams{Name: "X"})
+	})
 }
 
 func TestAIVoiceAgentsPatchThreeStates(t *testing.T) {
@@ -173,12 +156,9 @@ func TestAIVoiceAgentsPatchRefusesBadInputBeforeIO(t *testing.T) {
 }
 
 func TestAIVoiceAgentsDeleteWire(t *testing.T) {
-	c, mt := newWireClient(t)
-	rec := respond(mt, "DELETE", "/ai-voice-agents/701", 200, string(golden(t, "agents/delete.json")))
-	require.NoError(t, c.AIVoiceAgents.Delete(context.Background(), 701))
-	assertWire(t, rec.last(t), "DELETE", "/ai-voice-agents/701", nil, "")
-	assert.ErrorIs(t, c.AIVoiceAgents.Delete(context.Background(), 0), ErrInvalidParams)
-	assert.Equal(t, 1, rec.count())
+	assertDeleteWire(t, "/ai-voice-agents/%d", 701, string(golden(t, "agents/delete.json")), func(c *Client, id int64) error {
+		return c.AIVoiceAgents.Delete(context.Background(), id)
+	})
 }
 
 func TestAIVoiceAgentsGolden(t *testing.T) {

@@ -65,17 +65,10 @@ func TestBroadcastsListAcceptsSingularKey(t *testing.T) {
 }
 
 func TestBroadcastsGetWire(t *testing.T) {
-	c, mt := newWireClient(t)
-	rec := respond(mt, "GET", "/broadcast/1201", 200, envelopeJSON(broadcastJSON))
-	b, err := c.Broadcasts.Get(context.Background(), 1201)
-	require.NoError(t, err)
-	assertWire(t, rec.last(t), "GET", "/broadcast/1201", nil, "")
-	assert.Equal(t, int64(1201), b.ID)
+	b := assertGetWire(t, "/broadcast/%d", 1201, envelopeJSON(broadcastJSON), func(c *Client, id int64) (*Broadcast, error) {
+		return c.Broadcasts.Get(context.Background(), id)
+	})
 	assert.True(t, b.Status.Editable())
-
-	_, err = c.Broadcasts.Get(context.Background(), 0)
-	assert.ErrorIs(t, err, ErrInvalidParams)
-	assert.Equal(t, 1, rec.count())
 }
 
 func TestBroadcastsCreateWire(t *testing.T) {
@@ -190,12 +183,9 @@ func TestBroadcastsPatchRefusesBadParamsBeforeIO(t *testing.T) {
 }
 
 func TestBroadcastsDeleteWire(t *testing.T) {
-	c, mt := newWireClient(t)
-	rec := respond(mt, "DELETE", "/broadcast/1201", 200, string(golden(t, "broadcasts/delete.json")))
-	require.NoError(t, c.Broadcasts.Delete(context.Background(), 1201))
-	assertWire(t, rec.last(t), "DELETE", "/broadcast/1201", nil, "")
-	assert.ErrorIs(t, c.Broadcasts.Delete(context.Background(), -1), ErrInvalidParams)
-	assert.Equal(t, 1, rec.count())
+	assertDeleteWire(t, "/broadcast/%d", 1201, string(golden(t, "broadcasts/delete.json")), func(c *Client, id int64) error {
+		return c.Broadcasts.Delete(context.Background(), id)
+	})
 }
 
 func TestBroadcastsDeleteSendingIsConflict(t *testing.T) {

@@ -83,26 +83,11 @@ func TestGroupsListsRefuseBadInputBeforeIO(t *testing.T) {
 }
 
 func TestGroupsGetWire(t *testing.T) {
-	c, mt := newWireClient(t)
-	rec := respond(mt, "GET", "/groups/1002", 200, string(golden(t, "groups/get.json")))
-	g, err := c.Groups.Get(context.Background(), 1002)
-	require.NoError(t, err)
-	assertWire(t, rec.last(t), "GET", "/groups/1002", nil, "")
-	assert.Equal(t, int64(1002), g.ID)
+	g := assertGetWire(t, "/groups/%d", 1002, string(golden(t, "groups/get.json")), func(c *Client, id int64) (*Group, error) {
+		return c.Groups.Get(context.Background(), id)
+	})
 	assert.Equal(t, "America/New_York", g.Timezone)
 	assert.Equal(t, "Sales Division", g.Name)
-
-	_, err = c.Groups.Get(context.Background(), 0)
-	assert.ErrorIs(t, err, ErrInvalidParams)
-	assert.Equal(t, 1, rec.count())
-}
-
-func TestGroupsGetNotFound(t *testing.T) {
-	c, mt := newWireClient(t)
-	rec := respond(mt, "GET", "/groups/9", 404, `{"code":404,"message":"Group not found","request_id":"r-404"}`)
-	_, err := c.Groups.Get(context.Background(), 9)
-	assert.ErrorIs(t, err, ErrNotFound)
-	assert.Equal(t, 1, rec.count(), "a 404 is not retried")
 }
 
 func TestGroupsTreeWire(t *testing.T) {
@@ -359,14 +344,9 @@ func TestGroupsUpdateWire(t *testing.T) {
 }
 
 func TestGroupsUpdateRefetchesWhenAnswerHasNoRecord(t *testing.T) {
-	c, mt := newWireClient(t)
-	put := respond(mt, "PUT", "/groups/1002", 200, envelopeJSON(`{"orgUnitId":1002}`))
-	get := respond(mt, "GET", "/groups/1002", 200, string(golden(t, "groups/get.json")))
-	g, err := c.Groups.Update(context.Background(), 1002, &UpdateGroupParams{Name: "S", ParentID: 1001})
-	require.NoError(t, err)
-	assert.Equal(t, 1, put.count())
-	assert.Equal(t, 1, get.count())
-	assert.Equal(t, "Sales Division", g.Name)
+	assertUpdateRefetches(t, "/groups/%d", 1002, `{"orgUnitId":1002}`, string(golden(t, "groups/get.json")), func(c *Client, id int64) (*Group, error) {
+		return c.Groups.Update(context.Background(), id, &UpdateGroupParams{Name: "S", ParentID: 1001})
+	})
 }
 
 func TestGroupsUpdateValidatesBeforeIO(t *testing.T) {
@@ -419,13 +399,9 @@ func TestGroupsPatchValidatesBeforeIO(t *testing.T) {
 }
 
 func TestGroupsDeleteWire(t *testing.T) {
-	c, mt := newWireClient(t)
-	rec := respond(mt, "DELETE", "/groups/2001", 200, string(golden(t, "groups/delete.json")))
-	require.NoError(t, c.Groups.Delete(context.Background(), 2001))
-	assertWire(t, rec.last(t), "DELETE", "/groups/2001", nil, "")
-
-	assert.ErrorIs(t, c.Groups.Delete(context.Background(), 0), ErrInvalidParams)
-	assert.Equal(t, 1, rec.count())
+	assertDeleteWire(t, "/groups/%d", 2001, string(golden(t, "groups/delete.json")), func(c *Client, id int64) error {
+		return c.Groups.Delete(context.Background(), id)
+	})
 }
 
 func TestGroupsDeleteConflict(t *testing.T) {

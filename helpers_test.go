@@ -3,6 +3,7 @@ package convirza
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -156,10 +157,9 @@ func golden(t *testing.T, name string) []byte {
 // goldenData returns the "data" member of a golden envelope.
 func goldenData(t *testing.T, name string) json.RawMessage {
 	t.Helper()
-	var env struct{ Data json.RawMessage }
-	require.NoError(t, json.Unmarshal(golden(t, name), &env))
-	require.NotEmpty(t, env.Data, "%s has no data", name)
-	return env.Data
+	data := dataOf(t, string(golden(t, name)))
+	require.NotEmpty(t, data, "%s has no data", name)
+	return data
 }
 
 // assertKnownFields fails for every key of the JSON object raw that model
@@ -251,4 +251,85 @@ func changed[P any](ok P, changes map[string]func(*P)) map[string]*P {
 type withID[P any] struct {
 	id int64
 	p  *P
+}
+
+// itemID reads the ID field that every model has.
+func itemID(item any) int64 { return reflect.Indirect(reflect.ValueOf(item)).FieldByName("ID").Int() }
+
+// itemRaw reads the Raw field that every model has.
+func itemRaw(item any) string {
+	return string(reflect.Indirect(reflect.ValueOf(item)).FieldByName("Raw").Bytes())
+}
+
+// dataOf returns the "data" member of an envelope.
+func dataOf(t *testing.T, envelope string) json.RawMessage {
+	t.Helper()
+	var env struct{ Data json.RawMessage }
+	require.NoError(t, json.Unmarshal([]byte(envelope), &env))
+	return env.Data
+}
+
+// assertGetWire checks a Get of the record at path (a format of its id):
+// the GET for id, the record decoded from answer (its id, and Raw holding
+// it whole), ids 0 and -1 refused before any request, and a 404 as
+// ErrNotFound, sent once. It returns the record for the caller's checks.
+func assertGetWire[T any](t *testing.T, path string, id int64, answer string, get func(c *Client, id int64) (*T, error)) *T {
+	t.Helper()
+	c, mt := newWireClient(t)
+	rec := respond(mt, "GET", fmt.Sprintf(path, id), 200, answer)
+	got, err := get(c, id)
+	require.NoError(t, err)
+	assertWire(t, rec.last(t), "GET", fmt.Sprintf(path, id), nil, "")
+	require.NotNil(t, got)
+	assert.Equal(t, id, itemID(got))
+	assert.JSONEq(t, string(dataOf(t, answer)), itemRaw(got), "Raw keeps the record whole")
+	for _, bad := range []int64{0, -1} {
+		_, err := get(c, bad)
+		assert.ErrorIs(t, err, ErrInvalidParams, "id %d", bad)
+	}
+	assert.Equal(t, 1, rec.count())
+
+	gone := respond(mt, "GET", fmt.Sprintf(path, 9), 404, `{"code":404,"message":"Not found","request_id":"r-404"}`)
+	_, err = get(c, 9)
+	assert.ErrorIs(t, err, ErrNotFound)
+	assert.NotErrorIs(t, err, ErrDuplicateEmail)
+	assert.Equal(t, 1, gone.count(), "a 404 is not retried")
+	return got
+}
+
+// assertDeleteWire checks a Delete of the record at path (a format of its
+// id): the DELETE for id, answered with answer, ids 0 and -1 refused
+// before any request, and a 404 as ErrNotFound, sent once.
+func assertDeleteWire(t *testing.T, path string, id int64, answer string, del func(c *Client, id int64) error) {
+	t.Helper()
+	c, mt := newWireClient(t)
+	rec := respond(mt, "DELETE", fmt.Sprintf(path, id), 200, answer)
+	require.NoError(t, del(c, id))
+	assertWire(t, rec.last(t), "DELETE", fmt.Sprintf(path, id), nil, "")
+	for _, bad := range []int64{0, -1} {
+		assert.ErrorIs(t, del(c, bad), ErrInvalidParams, "id %d", bad)
+	}
+	assert.Equal(t, 1, rec.count())
+
+	gone := respond(mt, "DELETE", fmt.Sprintf(path, 9), 404, `{"code":404,"message":"Not found"}`)
+	assert.ErrorIs(t, del(c, 9), ErrNotFound)
+	assert.Equal(t, 1, gone.count(), "a 404 is not retried")
+}
+
+// assertUpdateRefetches checks that an Update of the record at path (a
+// format of its id) whose answer holds no record, null or only its id,
+// reads the record with one GET and returns it.
+func assertUpdateRefetches[T any](t *testing.T, path string, id int64, idOnly, record string, update func(c *Client, id int64) (*T, error)) {
+	t.Helper()
+	for _, answer := range []string{`null`, idOnly} {
+		c, mt := newWireClient(t)
+		put := respond(mt, "PUT", fmt.Sprintf(path, id), 200, envelopeJSON(answer))
+		get := respond(mt, "GET", fmt.Sprintf(path, id), 200, record)
+		got, err := update(c, id)
+		require.NoError(t, err, answer)
+		assert.Equal(t, 1, put.count(), answer)
+		assert.Equal(t, 1, get.count(), answer)
+		assert.Equal(t, id, itemID(got), answer)
+		assert.JSONEq(t, string(dataOf(t, record)), itemRaw(got), answer)
+	}
 }

@@ -164,13 +164,9 @@ func TestNumbersReserveRefusesBadParamsBeforeIO(t *testing.T) {
 }
 
 func TestNumbersReleaseWire(t *testing.T) {
-	c, mt := newWireClient(t)
-	rec := respond(mt, "DELETE", "/phone-numbers/reserved/12345", 200, string(golden(t, "numbers/release.json")))
-	require.NoError(t, c.PhoneNumbers.Release(context.Background(), 12345))
-	assertWire(t, rec.last(t), "DELETE", "/phone-numbers/reserved/12345", nil, "")
-
-	assert.ErrorIs(t, c.PhoneNumbers.Release(context.Background(), 0), ErrInvalidParams)
-	assert.Equal(t, 1, rec.count())
+	assertDeleteWire(t, "/phone-numbers/reserved/%d", 12345, string(golden(t, "numbers/release.json")), func(c *Client, id int64) error {
+		return c.PhoneNumbers.Release(context.Background(), id)
+	})
 }
 
 func TestNumbersReleaseProvisionedIsConflict(t *testing.T) {

@@ -92,9 +92,6 @@ func pagerOf[T, P any, PP interface {
 	}
 }
 
-// itemID reads the ID field that every listed model has.
-func itemID(item any) int64 { return reflect.ValueOf(item).FieldByName("ID").Int() }
-
 // pagingCases are every paginated list method with its All: each row's
 // filters are those the service's own paging tests carried on every page.
 var pagingCases = []pagingCase{

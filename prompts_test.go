@@ -80,17 +80,9 @@ func TestPromptsListRefusesBadInputBeforeIO(t *testing.T) {
 }
 
 func TestPromptsDeleteWire(t *testing.T) {
-	c, mt := newWireClient(t)
-	rec := respond(mt, "DELETE", "/media-prompts/501", 200, string(golden(t, "prompts/delete.json")))
-	require.NoError(t, c.Prompts.Delete(context.Background(), 501))
-	assertWire(t, rec.last(t), "DELETE", "/media-prompts/501", nil, "")
-
-	assert.ErrorIs(t, c.Prompts.Delete(context.Background(), 0), ErrInvalidParams)
-	assert.Equal(t, 1, rec.count())
-
-	nf := respond(mt, "DELETE", "/media-prompts/9", 404, `{"code":404,"message":"Prompt not found"}`)
-	assert.ErrorIs(t, c.Prompts.Delete(context.Background(), 9), ErrNotFound)
-	assert.Equal(t, 1, nf.count(), "a 404 is not retried")
+	assertDeleteWire(t, "/media-prompts/%d", 501, string(golden(t, "prompts/delete.json")), func(c *Client, id int64) error {
+		return c.Prompts.Delete(context.Background(), id)
+	})
 }
 
 func TestPromptsGolden(t *testing.T) {

@@ -59,24 +59,10 @@ func TestRoutesListAcceptsProvisionedRoutesKey(t *testing.T) {
 }
 
 func TestRoutesGetWire(t *testing.T) {
-	c, mt := newWireClient(t)
-	rec := respond(mt, "GET", "/provisioned-routes/9001", 200, envelopeJSON(routeJSON))
-	r, err := c.Routes.Get(context.Background(), 9001)
-	require.NoError(t, err)
-	assertWire(t, rec.last(t), "GET", "/provisioned-routes/9001", nil, "")
-	assert.Equal(t, int64(9001), r.ID)
+	r := assertGetWire(t, "/provisioned-routes/%d", 9001, envelopeJSON(routeJSON), func(c *Client, id int64) (*Route, error) {
+		return c.Routes.Get(context.Background(), id)
+	})
 	assert.Equal(t, "Spring promo - radio", r.Name)
-
-	_, err = c.Routes.Get(context.Background(), 0)
-	assert.ErrorIs(t, err, ErrInvalidParams)
-	assert.Equal(t, 1, rec.count())
-}
-
-func TestRoutesGetNotFound(t *testing.T) {
-	c, mt := newWireClient(t)
-	respond(mt, "GET", "/provisioned-routes/5", 404, `{"code":404,"message":"Route not found"}`)
-	_, err := c.Routes.Get(context.Background(), 5)
-	assert.ErrorIs(t, err, ErrNotFound)
 }
 
 func TestRoutesCreateWire(t *testing.T) {
@@ -153,14 +139,9 @@ func TestRoutesUpdateWire(t *testing.T) {
 }
 
 func TestRoutesUpdateRefetchesWhenAnswerHasNoRecord(t *testing.T) {
-	c, mt := newWireClient(t)
-	put := respond(mt, "PUT", "/provisioned-routes/9001", 200, envelopeJSON(`{"provisionedRouteId":9001}`))
-	get := respond(mt, "GET", "/provisioned-routes/9001", 200, envelopeJSON(routeJSON))
-	r, err := c.Routes.Update(context.Background(), 9001, &UpdateRouteParams{Name: "x", PhoneNumberID: 1, RoutingType: RoutingHangup})
-	require.NoError(t, err)
-	assert.Equal(t, 1, put.count())
-	assert.Equal(t, 1, get.count())
-	assert.Equal(t, "Spring promo - radio", r.Name)
+	assertUpdateRefetches(t, "/provisioned-routes/%d", 9001, `{"provisionedRouteId":9001}`, envelopeJSON(routeJSON), func(c *Client, id int64) (*Route, error) {
+		return c.Routes.Update(context.Background(), id, &UpdateRouteParams{Name: "x", PhoneNumberID: 1, RoutingType: RoutingHangup})
+	})
 }
 
 func TestRoutesPatchWire(t *testing.T) {
@@ -209,12 +190,9 @@ func TestRoutesPatchRefusesBadParamsBeforeIO(t *testing.T) {
 }
 
 func TestRoutesDeleteWire(t *testing.T) {
-	c, mt := newWireClient(t)
-	rec := respond(mt, "DELETE", "/provisioned-routes/9001", 200, string(golden(t, "routes/delete.json")))
-	require.NoError(t, c.Routes.Delete(context.Background(), 9001))
-	assertWire(t, rec.last(t), "DELETE", "/provisioned-routes/9001", nil, "")
-	assert.ErrorIs(t, c.Routes.Delete(context.Background(), 0), ErrInvalidParams)
-	assert.Equal(t, 1, rec.count())
+	assertDeleteWire(t, "/provisioned-routes/%d", 9001, string(golden(t, "routes/delete.json")), func(c *Client, id int64) error {
+		return c.Routes.Delete(context.Background(), id)
+	})
 }
 
 func TestRoutingTypeIs(t *testing.T) {

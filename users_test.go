@@ -55,12 +55,9 @@ func TestUsersListRefusesBadRoleBeforeIO(t *testing.T) {
 }
 
 func TestUsersGetWire(t *testing.T) {
-	c, mt := newWireClient(t)
-	rec := respond(mt, "GET", "/users/10001", 200, string(golden(t, "users/get.json")))
-	u, err := c.Users.Get(context.Background(), 10001)
-	require.NoError(t, err)
-	assertWire(t, rec.last(t), "GET", "/users/10001", nil, "")
-	assert.Equal(t, int64(10001), u.ID)
+	u := assertGetWire(t, "/users/%d", 10001, string(golden(t, "users/get.json")), func(c *Client, id int64) (*User, error) {
+		return c.Users.Get(context.Background(), id)
+	})
 	assert.Equal(t, int64(70035), u.OrgUnitID)
 	assert.Equal(t, RoleIDStandard, u.RoleID)
 	assert.Equal(t, "America/New_York", u.Timezone)
@@ -133,15 +130,9 @@ func TestUsersUpdateWire(t *testing.T) {
 }
 
 func TestUsersUpdateRefetchesWhenAnswerHasNoRecord(t *testing.T) {
-	c, mt := newWireClient(t)
-	put := respond(mt, "PUT", "/users/10001", 200, envelopeJSON(`null`))
-	get := respond(mt, "GET", "/users/10001", 200, string(golden(t, "users/get.json")))
-	u, err := c.Users.Update(context.Background(), 10001, &UpdateUserParams{
-		Email: "j@x.y", FirstName: "J", LastName: "D", OrgUnitID: 1, RoleID: 2})
-	require.NoError(t, err)
-	assert.Equal(t, 1, put.count())
-	assert.Equal(t, 1, get.count())
-	assert.Equal(t, int64(10001), u.ID)
+	assertUpdateRefetches(t, "/users/%d", 10001, `{"userId":10001}`, string(golden(t, "users/get.json")), func(c *Client, id int64) (*User, error) {
+		return c.Users.Update(context.Background(), id, &UpdateUserParams{Email: "j@x.y", FirstName: "J", LastName: "D", OrgUnitID: 1, RoleID: 2})
+	})
 }
 
 func TestUsersPatchThreeStates(t *testing.T) {
@@ -171,23 +162,9 @@ func TestUsersPatchRefusesEmptyAndDeletedBeforeIO(t *testing.T) {
 }
 
 func TestUsersDeleteWire(t *testing.T) {
-	c, mt := newWireClient(t)
-	rec := respond(mt, "DELETE", "/users/10001", 200, string(golden(t, "users/delete.json")))
-	require.NoError(t, c.Users.Delete(context.Background(), 10001))
-	assertWire(t, rec.last(t), "DELETE", "/users/10001", nil, "")
-
-	err := c.Users.Delete(context.Background(), -5)
-	assert.ErrorIs(t, err, ErrInvalidParams)
-	assert.Equal(t, 1, rec.count())
-}
-
-func TestUsersGetNotFound(t *testing.T) {
-	c, mt := newWireClient(t)
-	rec := respond(mt, "GET", "/users/9", 404, `{"code":404,"message":"User not found","request_id":"r-404"}`)
-	_, err := c.Users.Get(context.Background(), 9)
-	assert.ErrorIs(t, err, ErrNotFound)
-	assert.NotErrorIs(t, err, ErrDuplicateEmail)
-	assert.Equal(t, 1, rec.count(), "a 404 is not retried")
+	assertDeleteWire(t, "/users/%d", 10001, string(golden(t, "users/delete.json")), func(c *Client, id int64) error {
+		return c.Users.Delete(context.Background(), id)
+	})
 }
 
 func TestUsersGolden(t *testing.T) {

@@ -53,25 +53,10 @@ const webhookJSON = `{"webhook_id":301,"org_unit_id":1001,"webhook_name":"CRM po
 	"webhook_created":"2026-01-20T12:34:56.789Z","webhook_modified":"2026-01-20T12:34:56.789Z"}`
 
 func TestWebhooksGetWire(t *testing.T) {
-	c, mt := newWireClient(t)
-	rec := respond(mt, "GET", "/webhooks/301", 200, envelopeJSON(webhookJSON))
-	w, err := c.Webhooks.Get(context.Background(), 301)
-	require.NoError(t, err)
-	assertWire(t, rec.last(t), "GET", "/webhooks/301", nil, "")
-	assert.Equal(t, int64(301), w.ID)
+	w := assertGetWire(t, "/webhooks/%d", 301, envelopeJSON(webhookJSON), func(c *Client, id int64) (*Webhook, error) {
+		return c.Webhooks.Get(context.Background(), id)
+	})
 	assert.Equal(t, "CRM post-call feed", w.Name)
-
-	_, err = c.Webhooks.Get(context.Background(), -1)
-	assert.ErrorIs(t, err, ErrInvalidParams)
-	assert.Equal(t, 1, rec.count())
-}
-
-func TestWebhooksGetNotFound(t *testing.T) {
-	c, mt := newWireClient(t)
-	rec := respond(mt, "GET", "/webhooks/9", 404, `{"code":404,"message":"Webhook not found"}`)
-	_, err := c.Webhooks.Get(context.Background(), 9)
-	assert.ErrorIs(t, err, ErrNotFound)
-	assert.Equal(t, 1, rec.count())
 }
 
 func TestWebhooksCreateWire(t *testing.T) {
@@ -140,15 +125,10 @@ func TestWebhooksUpdateWire(t *testing.T) {
 	assert.Equal(t, 1, rec.count())
 }
 
-func TestWebhooksUpdateRefetchesWhenAnswerIsNull(t *testing.T) {
-	c, mt := newWireClient(t)
-	put := respond(mt, "PUT", "/webhooks/301", 200, envelopeJSON(`null`))
-	get := respond(mt, "GET", "/webhooks/301", 200, envelopeJSON(webhookJSON))
-	w, err := c.Webhooks.Update(context.Background(), 301, &UpdateWebhookParams{Name: "n", URL: "https://x.example"})
-	require.NoError(t, err)
-	assert.Equal(t, 1, put.count())
-	assert.Equal(t, 1, get.count())
-	assert.Equal(t, int64(301), w.ID)
+func TestWebhooksUpdateRefetchesWhenAnswerHasNoRecord(t *testing.T) {
+	assertUpdateRefetches(t, "/webhooks/%d", 301, `{"webhookId":301}`, envelopeJSON(webhookJSON), func(c *Client, id int64) (*Webhook, error) {
+		return c.Webhooks.Update(context.Background(), id, &UpdateWebhookParams{Name: "n", URL: "https://x.example"})
+	})
 }
 
 func TestWebhooksUpdateValidatesBeforeIO(t *testing.T) {
@@ -198,13 +178,9 @@ func TestWebhooksPatchValidatesBeforeIO(t *testing.T) {
 }
 
 func TestWebhooksDeleteWire(t *testing.T) {
-	c, mt := newWireClient(t)
-	rec := respond(mt, "DELETE", "/webhooks/301", 200, string(golden(t, "webhooks/delete.json")))
-	require.NoError(t, c.Webhooks.Delete(context.Background(), 301))
-	assertWire(t, rec.last(t), "DELETE", "/webhooks/301", nil, "")
-
-	assert.ErrorIs(t, c.Webhooks.Delete(context.Background(), 0), ErrInvalidParams)
-	assert.Equal(t, 1, rec.count())
+	assertDeleteWire(t, "/webhooks/%d", 301, string(golden(t, "webhooks/delete.json")), func(c *Client, id int64) error {
+		return c.Webhooks.Delete(context.Background(), id)
+	})
 }
 
 func TestWebhooksGolden(t *testing.T) {
