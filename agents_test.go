@@ -162,30 +162,13 @@ func TestAIVoiceAgentsDeleteWire(t *testing.T) {
 }
 
 func TestAIVoiceAgentsGolden(t *testing.T) {
-	list := goldenData(t, "agents/list.json")
-	var page listData[AIVoiceAgent]
-	require.NoError(t, jsonUnmarshal(list, &page))
+	page := decodeGolden[listData[AIVoiceAgent]](t, goldenData(t, "agents/list.json"))
 	require.Len(t, page.Agents, 1)
-	assertKnownFields(t, list, listData[AIVoiceAgent]{})
 
-	for _, name := range []string{"agents/create.json", "agents/delete.json"} {
-		var c Created
-		require.NoError(t, jsonUnmarshal(goldenData(t, name), &c))
-		assert.Equal(t, int64(701), c.ID, name)
-	}
-	for _, data := range []string{`{"agentId":5}`, `{"agent_id":5}`, `{"id":5}`} {
-		var c Created
-		require.NoError(t, jsonUnmarshal([]byte(data), &c))
-		assert.Equal(t, int64(5), c.ID, data)
-	}
+	assertGoldenIDs(t, 701, "agents/create.json", "agents/delete.json")
 	for _, name := range []string{"agents/create_request.json", "agents/patch_request.json"} {
-		b := golden(t, name)
-		var body CreateAIVoiceAgentParams
-		require.NoError(t, jsonUnmarshal(b, &body))
-		assertKnownFields(t, b, body)
-		var patch PatchAIVoiceAgentParams
-		require.NoError(t, jsonUnmarshal(b, &patch))
-		assertKnownFields(t, b, patch)
+		decodeGolden[CreateAIVoiceAgentParams](t, golden(t, name))
+		decodeGolden[PatchAIVoiceAgentParams](t, golden(t, name))
 	}
 }
 

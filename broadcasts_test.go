@@ -2,7 +2,6 @@ package convirza
 
 import (
 	"context"
-	"encoding/json"
 	"net/url"
 	"testing"
 	"time"
@@ -209,33 +208,19 @@ func TestBroadcastStatusLifecycle(t *testing.T) {
 }
 
 func TestBroadcastsGolden(t *testing.T) {
-	list := goldenData(t, "broadcasts/list.json")
-	var page listData[Broadcast]
-	require.NoError(t, jsonUnmarshal(list, &page))
+	page := decodeGolden[listData[Broadcast]](t, goldenData(t, "broadcasts/list.json"))
 	require.Len(t, page.Broadcasts, 1)
-	assertKnownFields(t, list, listData[Broadcast]{})
 
-	for _, name := range []string{"broadcasts/create.json", "broadcasts/delete.json"} {
-		var c Created
-		require.NoError(t, jsonUnmarshal(goldenData(t, name), &c))
-		assert.Equal(t, int64(1201), c.ID, name)
-	}
+	assertGoldenIDs(t, 1201, "broadcasts/create.json", "broadcasts/delete.json")
 
-	req := golden(t, "broadcasts/create_request.json")
-	var body CreateBroadcastParams
-	require.NoError(t, jsonUnmarshal(req, &body))
-	assertKnownFields(t, req, body)
+	body := decodeGolden[CreateBroadcastParams](t, golden(t, "broadcasts/create_request.json"))
 	require.NotNil(t, body.ScheduledAt)
 	assert.Equal(t, 2026, body.ScheduledAt.Year())
 
 	patch := golden(t, "broadcasts/patch_request.json")
-	var pb PatchBroadcastParams
-	require.NoError(t, jsonUnmarshal(patch, &pb))
-	assertKnownFields(t, patch, pb)
+	pb := decodeGolden[PatchBroadcastParams](t, patch)
 	assert.True(t, pb.ScheduledAt.IsNull())
-	out, err := json.Marshal(&pb)
-	require.NoError(t, err)
-	assert.JSONEq(t, string(patch), string(out))
+	assertEncodesAs(t, patch, &pb)
 }
 
 func TestBroadcastToleratesDrift(t *testing.T) {

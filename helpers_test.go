@@ -333,3 +333,34 @@ func assertUpdateRefetches[T any](t *testing.T, path string, id int64, idOnly, r
 		assert.JSONEq(t, string(dataOf(t, record)), itemRaw(got), answer)
 	}
 }
+
+// decodeGolden decodes raw, a golden body, into a T and checks that T has a
+// typed field for every key of it. It returns the T for the caller's own
+// checks.
+func decodeGolden[T any](t *testing.T, raw []byte) T {
+	t.Helper()
+	var v T
+	require.NoError(t, json.Unmarshal(raw, &v))
+	assertKnownFields(t, raw, v)
+	return v
+}
+
+// assertEncodesAs checks that v encodes to the JSON want: a golden request
+// body that the params decoded from it send back unchanged.
+func assertEncodesAs(t *testing.T, want []byte, v any) {
+	t.Helper()
+	out, err := json.Marshal(v)
+	require.NoError(t, err)
+	assert.JSONEq(t, string(want), string(out))
+}
+
+// assertGoldenIDs checks that the data of each golden answer of names (a
+// create's or a delete's) decodes to a Created with id.
+func assertGoldenIDs(t *testing.T, id int64, names ...string) {
+	t.Helper()
+	for _, name := range names {
+		var c Created
+		require.NoError(t, json.Unmarshal(goldenData(t, name), &c), name)
+		assert.Equal(t, id, c.ID, name)
+	}
+}

@@ -191,33 +191,14 @@ func TestMiscGolden(t *testing.T) {
 	require.Len(t, i.items, 2)
 	assertKnownFields(t, ind, listData[Industry]{})
 
-	tags := goldenData(t, "misc/tags_list.json")
-	var tl listData[Tag]
-	require.NoError(t, jsonUnmarshal(tags, &tl))
+	tl := decodeGolden[listData[Tag]](t, goldenData(t, "misc/tags_list.json"))
 	require.Len(t, tl.Tags, 1)
-	assertKnownFields(t, tags, listData[Tag]{})
 	assert.JSONEq(t, `{"tag_id":11,"tag_name":"Qualified lead","org_unit_id":1001,"tag_created":"2026-01-20T12:34:56.789Z"}`,
 		string(tl.Tags[0].Raw), "Raw keeps the object whole")
 
-	for _, name := range []string{"misc/tag_create.json", "misc/tag_delete.json"} {
-		var c Created
-		require.NoError(t, jsonUnmarshal(goldenData(t, name), &c))
-		assert.Equal(t, int64(11), c.ID, name)
-	}
-	var create CreateTagParams
-	require.NoError(t, jsonUnmarshal(golden(t, "misc/tag_create_request.json"), &create))
-	assertKnownFields(t, golden(t, "misc/tag_create_request.json"), create)
-	var upd UpdateTagParams
-	require.NoError(t, jsonUnmarshal(golden(t, "misc/tag_update_request.json"), &upd))
-	assertKnownFields(t, golden(t, "misc/tag_update_request.json"), upd)
-}
-
-func TestCreatedAcceptsEveryTagIDKey(t *testing.T) {
-	for _, data := range []string{`{"tagId":11}`, `{"tag_id":11}`, `{"id":"11"}`} {
-		var c Created
-		require.NoError(t, jsonUnmarshal([]byte(data), &c))
-		assert.Equal(t, int64(11), c.ID, data)
-	}
+	assertGoldenIDs(t, 11, "misc/tag_create.json", "misc/tag_delete.json")
+	decodeGolden[CreateTagParams](t, golden(t, "misc/tag_create_request.json"))
+	decodeGolden[UpdateTagParams](t, golden(t, "misc/tag_update_request.json"))
 }
 
 // fakeClock is a clock the test moves by hand.

@@ -2,7 +2,6 @@ package convirza
 
 import (
 	"context"
-	"encoding/json"
 	"net/url"
 	"testing"
 
@@ -179,40 +178,25 @@ func TestNumbersReleaseProvisionedIsConflict(t *testing.T) {
 }
 
 func TestNumbersGolden(t *testing.T) {
-	assigned := goldenData(t, "numbers/assigned.json")
-	var owned listData[PhoneNumber]
-	require.NoError(t, jsonUnmarshal(assigned, &owned))
+	owned := decodeGolden[listData[PhoneNumber]](t, goldenData(t, "numbers/assigned.json"))
 	require.Len(t, owned.Numbers, 2)
-	assertKnownFields(t, assigned, listData[PhoneNumber]{})
 
-	available := goldenData(t, "numbers/available.json")
-	var cands listData[AvailableNumber]
-	require.NoError(t, jsonUnmarshal(available, &cands))
+	cands := decodeGolden[listData[AvailableNumber]](t, goldenData(t, "numbers/available.json"))
 	require.Len(t, cands.Numbers, 2)
 	assert.Equal(t, 2, cands.Total)
-	assertKnownFields(t, available, listData[AvailableNumber]{})
 
-	reserved := goldenData(t, "numbers/reserve.json")
-	var r reservation
-	require.NoError(t, jsonUnmarshal(reserved, &r))
+	r := decodeGolden[reservation](t, goldenData(t, "numbers/reserve.json"))
 	require.NotNil(t, r.Number)
 	assert.Equal(t, int64(67890), r.Number.ID)
-	assertKnownFields(t, reserved, reservation{})
 
-	var released Created
-	require.NoError(t, jsonUnmarshal(goldenData(t, "numbers/release.json"), &released))
-	assert.Equal(t, int64(12345), released.ID)
+	assertGoldenIDs(t, 12345, "numbers/release.json")
 
 	// The reserve body decodes into the params and encodes back unchanged,
 	// its null number_id included.
 	req := golden(t, "numbers/reserve_request.json")
-	var body ReserveNumberParams
-	require.NoError(t, jsonUnmarshal(req, &body))
-	assertKnownFields(t, req, body)
+	body := decodeGolden[ReserveNumberParams](t, req)
 	assert.Nil(t, body.NumberID)
-	out, err := json.Marshal(&body)
-	require.NoError(t, err)
-	assert.JSONEq(t, string(req), string(out))
+	assertEncodesAs(t, req, &body)
 }
 
 func TestNumbersToleratesDrift(t *testing.T) {

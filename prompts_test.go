@@ -87,24 +87,12 @@ func TestPromptsDeleteWire(t *testing.T) {
 
 func TestPromptsGolden(t *testing.T) {
 	list := goldenData(t, "prompts/list.json")
-	var page listData[Prompt]
-	require.NoError(t, jsonUnmarshal(list, &page))
+	page := decodeGolden[listData[Prompt]](t, list)
 	require.Len(t, page.Prompts, 1)
 	assert.Equal(t, 1, page.Total)
-	assertKnownFields(t, list, listData[Prompt]{})
 	assert.JSONEq(t, string(mustItem(t, list, "prompts")), string(page.Prompts[0].Raw), "Raw keeps the object whole")
 
-	for _, name := range []string{"prompts/upload.json", "prompts/delete.json"} {
-		var c Created
-		require.NoError(t, jsonUnmarshal(goldenData(t, name), &c))
-		assert.Equal(t, int64(501), c.ID, name)
-	}
-	// Create may answer with any of three id keys.
-	for _, data := range []string{`{"promptId":8}`, `{"prompt_id":8}`, `{"id":8}`} {
-		var c Created
-		require.NoError(t, jsonUnmarshal([]byte(data), &c))
-		assert.Equal(t, int64(8), c.ID, data)
-	}
+	assertGoldenIDs(t, 501, "prompts/upload.json", "prompts/delete.json")
 }
 
 func TestPromptToleratesDrift(t *testing.T) {

@@ -205,32 +205,18 @@ func TestRoutingTypeIs(t *testing.T) {
 }
 
 func TestRoutesGolden(t *testing.T) {
-	list := goldenData(t, "routes/list.json")
-	var page listData[Route]
-	require.NoError(t, jsonUnmarshal(list, &page))
+	page := decodeGolden[listData[Route]](t, goldenData(t, "routes/list.json"))
 	require.Len(t, page.Routes, 1)
-	assertKnownFields(t, list, listData[Route]{})
 	assert.Contains(t, string(page.Routes[0].Raw), `"route_config": {}`)
 
-	for _, name := range []string{"routes/create.json", "routes/delete.json"} {
-		var c Created
-		require.NoError(t, jsonUnmarshal(goldenData(t, name), &c))
-		assert.Equal(t, int64(9001), c.ID, name)
-	}
+	assertGoldenIDs(t, 9001, "routes/create.json", "routes/delete.json")
 
-	req := golden(t, "routes/create_request.json")
-	var body CreateRouteParams
-	require.NoError(t, jsonUnmarshal(req, &body))
-	assertKnownFields(t, req, body)
+	body := decodeGolden[CreateRouteParams](t, golden(t, "routes/create_request.json"))
 	assert.Equal(t, RoutingForward, body.RoutingType)
 
 	patch := golden(t, "routes/patch_request.json")
-	var pb PatchRouteParams
-	require.NoError(t, jsonUnmarshal(patch, &pb))
-	assertKnownFields(t, patch, pb)
-	out, err := json.Marshal(&pb)
-	require.NoError(t, err)
-	assert.JSONEq(t, string(patch), string(out))
+	pb := decodeGolden[PatchRouteParams](t, patch)
+	assertEncodesAs(t, patch, &pb)
 }
 
 func TestRouteToleratesDrift(t *testing.T) {

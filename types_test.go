@@ -1,6 +1,7 @@
 package convirza
 
 import (
+	"context"
 	"encoding/json"
 	"testing"
 	"time"
@@ -54,11 +55,38 @@ func TestDurationDecodesClockAndSeconds(t *testing.T) {
 
 func TestCreatedReadsAnyIDKey(t *testing.T) {
 	for in, want := range map[string]int64{`{"userId":12346}`: 12346, `{"orgUnitId":"2001"}`: 2001, `{"id":5,"success":true}`: 5,
-		`{"ct_user_id":10001,"success":true}`: 10001, `77`: 77, `{"nothing":1}`: 0} {
+		`{"ct_user_id":10001,"success":true}`: 10001, `77`: 77, `{"nothing":1}`: 0,
+		`{"agentId":5}`: 5, `{"agent_id":6}`: 6, `{"promptId":8}`: 8, `{"prompt_id":9}`: 9, `{"id":"11"}`: 11,
+		`{"tagId":12}`: 12, `{"tag_id":13}`: 13} {
 		var c Created
 		require.NoError(t, json.Unmarshal([]byte(in), &c), in)
 		assert.Equal(t, want, c.ID, in)
 		assert.JSONEq(t, in, string(c.Raw))
+	}
+}
+
+// A create's answer reaches its caller whatever the spelling of the id.
+func TestCreatesReadEveryIDKey(t *testing.T) {
+	for _, tc := range []struct {
+		path    string
+		id      int64
+		answers []string
+		create  func(c *Client) (*Created, error)
+	}{
+		{"/webhooks", 301, []string{`{"webhookId":301}`, `{"webhook_id":301}`, `{"id":301}`}, func(c *Client) (*Created, error) {
+			return c.Webhooks.Create(context.Background(), &CreateWebhookParams{Name: "N", URL: "https://a.example"})
+		}},
+		{"/groups", 2001, []string{`{"orgUnitId":2001}`, `{"org_unit_id":2001,"success":true}`, `{"id":2001}`}, func(c *Client) (*Created, error) {
+			return c.Groups.Create(context.Background(), &CreateGroupParams{Name: "N", ParentID: 1001})
+		}},
+	} {
+		for _, data := range tc.answers {
+			c, mt := newWireClient(t)
+			respond(mt, "POST", tc.path, 200, envelopeJSON(data))
+			created, err := tc.create(c)
+			require.NoError(t, err, data)
+			assert.Equal(t, tc.id, created.ID, data)
+		}
 	}
 }
 
