@@ -117,12 +117,3 @@ func TestAIVoiceAgentsTypedErrorsAgainstFake(t *testing.T) {
 	_, err = ro.AIVoiceAgents.Get(ctx, own.ID)
 	assert.ErrorIs(t, err, convirza.ErrNotFound, "Sales lies outside the Support user's scope")
 }
-
-// fakeClientAs returns a client of srv logged in as a seeded user.
-func fakeClientAs(t *testing.T, srv *convirzatest.Server, email string) *convirza.Client {
-	t.Helper()
-	c, err := convirza.NewClient(convirza.WithBaseURL(srv.URL), convirza.WithAuthBaseURL(srv.AuthURL),
-		convirza.WithCredentials(email, convirzatest.SeedPassword))
-	require.NoError(t, err)
-	return c
-}

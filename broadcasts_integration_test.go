@@ -11,21 +11,9 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// newClockedClient starts a fake on clk and returns a client logged in as
-// the admin.
-func newClockedClient(t *testing.T, clk *broadcastClock) *convirza.Client {
-	t.Helper()
-	srv := convirzatest.NewServer(t, convirzatest.WithClock(clk.Now))
-	c, err := convirza.NewClient(convirza.WithBaseURL(srv.URL), convirza.WithAuthBaseURL(srv.AuthURL),
-		convirza.WithCredentials(srv.AdminEmail, srv.AdminPassword))
-	require.NoError(t, err)
-	return c
-}
-
 func TestBroadcastLifeAgainstFake(t *testing.T) {
 	ctx := context.Background()
-	clk := newBroadcastClock()
-	c := newClockedClient(t, clk)
+	c, _, clk := newClockedClient(t, "")
 
 	at := clk.Now().Add(time.Hour)
 	created, err := c.Broadcasts.Create(ctx, &convirza.CreateBroadcastParams{
@@ -83,8 +71,7 @@ func TestBroadcastLifeAgainstFake(t *testing.T) {
 
 func TestBroadcastDraftAgainstFake(t *testing.T) {
 	ctx := context.Background()
-	clk := newBroadcastClock()
-	c := newClockedClient(t, clk)
+	c, _, clk := newClockedClient(t, "")
 
 	params := &convirza.CreateBroadcastParams{
 		Name: "Draft", Message: "Hello", PhoneNumberID: convirzatest.SalesReservedNumberID,
@@ -124,8 +111,7 @@ func TestBroadcastDraftAgainstFake(t *testing.T) {
 
 func TestBroadcastFailsWhenItsNumberIsReleasedAgainstFake(t *testing.T) {
 	ctx := context.Background()
-	clk := newBroadcastClock()
-	c := newClockedClient(t, clk)
+	c, _, clk := newClockedClient(t, "")
 
 	at := clk.Now().Add(time.Minute)
 	created, err := c.Broadcasts.Create(ctx, &convirza.CreateBroadcastParams{Name: "n", Message: "m",

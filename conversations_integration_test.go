@@ -5,7 +5,6 @@ import (
 	"io"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -15,44 +14,9 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// fakeClock is a clock for convirzatest.WithClock that tests move by hand.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
-// convosFakeClient starts a fake with a settable clock and returns a client
-// logged in as email (the admin when empty).
-func convosFakeClient(t *testing.T, email string) (*convirza.Client, *convirzatest.Server, *fakeClock) {
-	t.Helper()
-	// The fake's clock starts at the real time: the client judges token
-	// expiry by the real clock.
-	clk := &fakeClock{t: time.Now().UTC().Truncate(time.Second)}
-	srv := convirzatest.NewServer(t, convirzatest.WithClock(clk.Now))
-	if email == "" {
-		email = srv.AdminEmail
-	}
-	c, err := convirza.NewClient(convirza.WithBaseURL(srv.URL), convirza.WithAuthBaseURL(srv.AuthURL),
-		convirza.WithCredentials(email, srv.AdminPassword))
-	require.NoError(t, err)
-	return c, srv, clk
-}
-
 func TestCallsAgainstFake(t *testing.T) {
 	ctx := context.Background()
-	c, srv, clk := convosFakeClient(t, "")
+	c, srv, clk := newClockedClient(t, "")
 	now := clk.Now()
 
 	// The default window: the last 7 days, newest first, every page.
@@ -132,7 +96,7 @@ func TestCallsAgainstFake(t *testing.T) {
 
 func TestCallRecordingAgainstFake(t *testing.T) {
 	ctx := context.Background()
-	c, srv, clk := convosFakeClient(t, "")
+	c, srv, clk := newClockedClient(t, "")
 	page, err := c.Calls.List(ctx, &convirza.ListCallsParams{PageParams: convirza.PageParams{Limit: 50},
 		Include: []convirza.CallInclude{convirza.IncludeRecordings}})
 	require.NoError(t, err)
@@ -178,7 +142,7 @@ func TestCallRecordingAgainstFake(t *testing.T) {
 
 func TestSMSAgainstFake(t *testing.T) {
 	ctx := context.Background()
-	c, srv, _ := convosFakeClient(t, convirzatest.StandardEmail)
+	c, srv, _ := newClockedClient(t, convirzatest.StandardEmail)
 
 	first, err := c.SMS.List(ctx, nil)
 	require.NoError(t, err)

@@ -5,51 +5,18 @@ import (
 	"errors"
 	"fmt"
 	"log"
-	"sync"
 	"time"
 
 	convirza "github.com/convirza-community/convirza-go"
 	"github.com/convirza-community/convirza-go/convirzatest"
 )
 
-// broadcastClock is a time source for convirzatest.WithClock that a test
-// moves forward, so a scheduled broadcast is sent without waiting. It starts
-// at the real time: the SDK refuses a scheduled time in the past by the
-// real clock.
-type broadcastClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newBroadcastClock() *broadcastClock {
-	return &broadcastClock{t: time.Now().UTC().Truncate(time.Second)}
-}
-
-// Now is the fake's current time.
-func (c *broadcastClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-// Advance moves the fake's time forward.
-func (c *broadcastClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 // A scheduled broadcast goes out when its time comes; the fake follows its
 // clock, which the example moves forward.
 func ExampleBroadcastsService_Create() {
-	clk := newBroadcastClock()
-	srv := convirzatest.Start(convirzatest.WithClock(clk.Now))
-	defer srv.Close()
-	client, err := convirza.NewClient(convirza.WithBaseURL(srv.URL), convirza.WithAuthBaseURL(srv.AuthURL),
-		convirza.WithCredentials(srv.AdminEmail, srv.AdminPassword))
-	if err != nil {
-		log.Fatal(err)
-	}
+	clk := newFakeClock()
+	client, done := newExampleClient(convirzatest.WithClock(clk.Now))
+	defer done()
 	ctx := context.Background()
 
 	at := clk.Now().Add(time.Hour)

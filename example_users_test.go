@@ -10,22 +10,6 @@ import (
 	"github.com/convirza-community/convirza-go/convirzatest"
 )
 
-// newExampleClient starts the fake API and returns a client logged in as its
-// admin. Examples run against it; a real program would call
-// convirza.NewClient(convirza.WithCredentials(email, password)).
-func newExampleClient() (*convirza.Client, func()) {
-	srv := convirzatest.Start()
-	client, err := convirza.NewClient(
-		convirza.WithBaseURL(srv.URL),
-		convirza.WithAuthBaseURL(srv.AuthURL),
-		convirza.WithCredentials(srv.AdminEmail, srv.AdminPassword),
-	)
-	if err != nil {
-		log.Fatal(err)
-	}
-	return client, srv.Close
-}
-
 func ExampleUsersService_Create() {
 	client, done := newExampleClient()
 	defer done()

@@ -76,13 +76,8 @@ func newFaultClient(t *testing.T, srv *convirzatest.Server, keepAlive bool, opts
 	tr.DisableKeepAlives = !keepAlive
 	t.Cleanup(tr.CloseIdleConnections)
 	rec := &idRecorder{next: tr, ids: map[string]string{}}
-	base := []Option{
-		WithBaseURL(srv.URL), WithAuthBaseURL(srv.AuthURL), WithCredentials(srv.AdminEmail, srv.AdminPassword),
-		WithRetryBackoff(0, 5*time.Millisecond), WithHTTPClient(&http.Client{Transport: rec}),
-	}
-	c, err := NewClient(append(base, opts...)...)
-	require.NoError(t, err)
-	return c, rec
+	base := []Option{WithRetryBackoff(0, 5*time.Millisecond), WithHTTPClient(&http.Client{Transport: rec})}
+	return fakeClientAs(t, srv, "", append(base, opts...)...), rec
 }
 
 // matrixKind is a kind of request: its method and path at the fake, a call
@@ -297,14 +292,12 @@ func TestDroppedKeptAliveGET(t *testing.T) {
 	tr := defaultTransport()
 	t.Cleanup(tr.CloseIdleConnections)
 	var attempts atomic.Int32
-	c, err := NewClient(WithBaseURL(srv.URL), WithAuthBaseURL(srv.AuthURL),
-		WithCredentials(srv.AdminEmail, srv.AdminPassword), WithRetryBackoff(0, 5*time.Millisecond),
+	c := fakeClientAs(t, srv, "", WithRetryBackoff(0, 5*time.Millisecond),
 		WithHTTPClient(&http.Client{Transport: rtFunc(func(r *http.Request) (*http.Response, error) {
 			attempts.Add(1)
 			return tr.RoundTrip(r)
 		})}))
-	require.NoError(t, err)
-	_, err = c.Auth.Profile(context.Background())
+	_, err := c.Auth.Profile(context.Background())
 	require.NoError(t, err)
 
 	for _, drop := range []convirzatest.Drop{convirzatest.DropBeforeRead, convirzatest.DropAfterRead} {

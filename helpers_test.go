@@ -15,7 +15,9 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
+	"github.com/convirza-community/convirza-go/convirzatest"
 	"github.com/jarcoal/httpmock"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -363,4 +365,44 @@ func assertGoldenIDs(t *testing.T, id int64, names ...string) {
 		require.NoError(t, json.Unmarshal(goldenData(t, name), &c), name)
 		assert.Equal(t, id, c.ID, name)
 	}
+}
+
+// FakeClock is a clock that a test moves by hand, safe for concurrent use:
+// the reference cache's here, and the fake's (convirzatest.WithClock) in
+// the external tests, which is why it is exported.
+type FakeClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+// NewFakeClock returns a clock that reads start until moved.
+func NewFakeClock(start time.Time) *FakeClock { return &FakeClock{now: start} }
+
+// Now is the clock's time.
+func (c *FakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+// Advance moves the clock forward by d.
+func (c *FakeClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+// fakeClientAs returns a client of the fake srv logged in as email, its
+// Admin when empty (the other seeded users share SeedPassword), with opts
+// added.
+func fakeClientAs(t testing.TB, srv *convirzatest.Server, email string, opts ...Option) *Client {
+	t.Helper()
+	password := convirzatest.SeedPassword
+	if email == "" {
+		email, password = srv.AdminEmail, srv.AdminPassword
+	}
+	base := []Option{WithBaseURL(srv.URL), WithAuthBaseURL(srv.AuthURL), WithCredentials(email, password)}
+	c, err := NewClient(append(base, opts...)...)
+	require.NoError(t, err)
+	return c
 }

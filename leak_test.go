@@ -119,10 +119,7 @@ func TestNothingOutlivesACall(t *testing.T) {
 	srv := convirzatest.Start()
 	tr := defaultTransport()
 	bodies := &bodyCounter{next: tr}
-	c, err := NewClient(WithBaseURL(srv.URL), WithAuthBaseURL(srv.AuthURL),
-		WithCredentials(srv.AdminEmail, srv.AdminPassword), WithRetryBackoff(0, 5*time.Millisecond),
-		WithHTTPClient(&http.Client{Transport: bodies}))
-	require.NoError(t, err)
+	c := fakeClientAs(t, srv, "", WithRetryBackoff(0, 5*time.Millisecond), WithHTTPClient(&http.Client{Transport: bodies}))
 	bg := context.Background()
 	inject := func(ft convirzatest.Fault) { require.NoError(t, srv.InjectFault(ft)) }
 	const user = "/v3/users/10002"
@@ -142,13 +139,10 @@ func TestNothingOutlivesACall(t *testing.T) {
 	assert.NoError(t, getUser(bg), "refreshed")
 
 	// The context ends during a Retry-After wait, and during a slow reply.
-	slow, err := NewClient(WithBaseURL(srv.URL), WithAuthBaseURL(srv.AuthURL),
-		WithCredentials(srv.AdminEmail, srv.AdminPassword), WithRetryBackoff(time.Minute, time.Hour),
-		WithHTTPClient(&http.Client{Transport: bodies}))
-	require.NoError(t, err)
+	slow := fakeClientAs(t, srv, "", WithRetryBackoff(time.Minute, time.Hour), WithHTTPClient(&http.Client{Transport: bodies}))
 	inject(convirzatest.Fault{Method: "GET", Path: user, Times: 1, Status: 429, RetryAfter: "3600"})
 	ctx, cancel := context.WithTimeout(bg, 100*time.Millisecond)
-	_, err = slow.Users.Get(ctx, convirzatest.StandardUserID)
+	_, err := slow.Users.Get(ctx, convirzatest.StandardUserID)
 	cancel()
 	assert.ErrorIs(t, err, context.DeadlineExceeded)
 	inject(convirzatest.Fault{Method: "GET", Path: user, Times: 1, Latency: time.Hour})
@@ -223,10 +217,8 @@ func TestClosedFakeLeavesNothing(t *testing.T) {
 	before := goroutines()
 	srv := convirzatest.Start()
 	tr := defaultTransport()
-	c, err := NewClient(WithBaseURL(srv.URL), WithAuthBaseURL(srv.AuthURL),
-		WithCredentials(srv.AdminEmail, srv.AdminPassword), WithMaxRetries(0), WithHTTPClient(&http.Client{Transport: tr}))
-	require.NoError(t, err)
-	_, err = c.Auth.Profile(context.Background())
+	c := fakeClientAs(t, srv, "", WithMaxRetries(0), WithHTTPClient(&http.Client{Transport: tr}))
+	_, err := c.Auth.Profile(context.Background())
 	require.NoError(t, err)
 	require.NoError(t, srv.InjectFault(convirzatest.Fault{Method: "GET", Latency: time.Hour}))
 	done := make(chan error, 1)

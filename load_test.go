@@ -13,7 +13,6 @@ import (
 
 	"github.com/convirza-community/convirza-go/convirzatest"
 	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 )
 
 // Sizes of TestLoad.
@@ -32,9 +31,7 @@ func TestLoad(t *testing.T) {
 	srv := convirzatest.NewServer(t)
 	tr := defaultTransport()
 	t.Cleanup(tr.CloseIdleConnections)
-	c, err := NewClient(WithBaseURL(srv.URL), WithAuthBaseURL(srv.AuthURL),
-		WithCredentials(srv.AdminEmail, srv.AdminPassword), WithHTTPClient(&http.Client{Transport: tr}))
-	require.NoError(t, err)
+	c := fakeClientAs(t, srv, "", WithHTTPClient(&http.Client{Transport: tr}))
 	ctx := context.Background()
 
 	var calls, failures, duplicates, dupCreated atomic.Int64

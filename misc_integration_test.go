@@ -15,7 +15,7 @@ import (
 
 func TestTagsLifeAgainstFake(t *testing.T) {
 	ctx := context.Background()
-	c, srv, clk := convosFakeClient(t, convirzatest.StandardEmail)
+	c, srv, clk := newClockedClient(t, convirzatest.StandardEmail)
 
 	created, err := c.Tags.Create(ctx, &convirza.CreateTagParams{Name: "Hot lead"})
 	require.NoError(t, err)
@@ -64,7 +64,7 @@ func TestTagsLifeAgainstFake(t *testing.T) {
 	assert.ErrorIs(t, err, convirza.ErrNotFound, "out of scope")
 
 	// ReadOnly users read tags but cannot write them.
-	ro, _, _ := convosFakeClient(t, convirzatest.ReadOnlyEmail)
+	ro, _, _ := newClockedClient(t, convirzatest.ReadOnlyEmail)
 	_, err = ro.Tags.Create(ctx, &convirza.CreateTagParams{Name: "Nope"})
 	assert.ErrorIs(t, err, convirza.ErrForbidden)
 	roPage, err := ro.Tags.List(ctx, nil)
@@ -74,7 +74,7 @@ func TestTagsLifeAgainstFake(t *testing.T) {
 
 func TestReferenceListsAgainstFake(t *testing.T) {
 	ctx := context.Background()
-	c, srv, _ := convosFakeClient(t, convirzatest.ReadOnlyEmail)
+	c, srv, _ := newClockedClient(t, convirzatest.ReadOnlyEmail)
 
 	ads, err := c.AdSources.List(ctx)
 	require.NoError(t, err)

@@ -201,29 +201,11 @@ func TestMiscGolden(t *testing.T) {
 	decodeGolden[UpdateTagParams](t, golden(t, "misc/tag_update_request.json"))
 }
 
-// fakeClock is a clock the test moves by hand.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 // Many goroutines sharing one cache cause one fetch per time to live.
 func TestReferenceCacheOneFetchPerTTL(t *testing.T) {
 	c, mt := newWireClient(t)
 	rec := respond(mt, "GET", "/ad-source", 200, string(golden(t, "misc/ad_sources.json")))
-	clock := &fakeClock{now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	clock := NewFakeClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 	cache := NewReferenceCache(c.AdSources.List, time.Hour)
 	cache.now = clock.Now
 
@@ -243,10 +225,10 @@ func TestReferenceCacheOneFetchPerTTL(t *testing.T) {
 	}
 	burst()
 	assert.Equal(t, 1, rec.count(), "one fetch for the first burst")
-	clock.Add(59 * time.Minute)
+	clock.Advance(59 * time.Minute)
 	burst()
 	assert.Equal(t, 1, rec.count(), "still fresh")
-	clock.Add(time.Minute)
+	clock.Advance(time.Minute)
 	burst()
 	assert.Equal(t, 2, rec.count(), "one fetch once the TTL is over")
 

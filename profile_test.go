@@ -52,9 +52,7 @@ func TestAuthProfileToleratesDrift(t *testing.T) {
 
 func TestAuthProfileAgainstFake(t *testing.T) {
 	srv := convirzatest.NewServer(t)
-	c, err := NewClient(WithBaseURL(srv.URL), WithAuthBaseURL(srv.AuthURL),
-		WithCredentials(convirzatest.StandardEmail, srv.AdminPassword))
-	require.NoError(t, err)
+	c := fakeClientAs(t, srv, convirzatest.StandardEmail)
 	p, err := c.Auth.Profile(context.Background())
 	require.NoError(t, err)
 	assert.Equal(t, convirzatest.StandardUserID, p.UserID)

@@ -11,20 +11,6 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// newFakeClient starts a fake and returns a client logged in as email.
-func newFakeClient(t *testing.T, email string) (*convirza.Client, *convirzatest.Server) {
-	t.Helper()
-	srv := convirzatest.NewServer(t)
-	password := srv.AdminPassword
-	if email == "" {
-		email = srv.AdminEmail
-	}
-	c, err := convirza.NewClient(convirza.WithBaseURL(srv.URL), convirza.WithAuthBaseURL(srv.AuthURL),
-		convirza.WithCredentials(email, password))
-	require.NoError(t, err)
-	return c, srv
-}
-
 func TestUsersLifeAgainstFake(t *testing.T) {
 	ctx := context.Background()
 	c, srv := newFakeClient(t, "")
