@@ -64,18 +64,16 @@ func TestAIVoiceAgentsGetWire(t *testing.T) {
 }
 
 func TestAIVoiceAgentsCreateWire(t *testing.T) {
-	c, mt := newWireClient(t)
-	rec := respond(mt, "POST", "/ai-voice-agents", 200, string(golden(t, "agents/create.json")))
-	created, err := c.AIVoiceAgents.Create(context.Background(), &CreateAIVoiceAgentParams{
-		Name: "After-hours receptionist", OrgUnitID: 1001,
-		Greeting:     "Thanks for calling Acme Corporation. How can I help?",
-		Instructions: "Collect the caller's name, number and reason for calling.",
-		Language:     "en-US", TransferTo: "+14255551234",
-	})
-	require.NoError(t, err)
 	// The documented example body, field for field.
-	assertWire(t, rec.last(t), "POST", "/ai-voice-agents", nil, string(golden(t, "agents/create_request.json")))
-	assert.Equal(t, int64(701), created.ID)
+	assertWriteWire(t, "POST", "/ai-voice-agents", string(golden(t, "agents/create.json")),
+		string(golden(t, "agents/create_request.json")), 701, func(c *Client) (*Created, error) {
+			return c.AIVoiceAgents.Create(context.Background(), &CreateAIVoiceAgentParams{
+				Name: "After-hours receptionist", OrgUnitID: 1001,
+				Greeting:     "Thanks for calling Acme Corporation. How can I help?",
+				Instructions: "Collect the caller's name, number and reason for calling.",
+				Language:     "en-US", TransferTo: "+14255551234",
+			})
+		})
 }
 
 func TestAIVoiceAgentsCreateNotRetried(t *testing.T) {
@@ -106,15 +104,12 @@ func TestAIVoiceAgentsCreateAndUpdateValidateBeforeIO(t *testing.T) {
 }
 
 func TestAIVoiceAgentsUpdateWire(t *testing.T) {
-	c, mt := newWireClient(t)
-	rec := respond(mt, "PUT", "/ai-voice-agents/701", 200, envelopeJSON(agentJSON(t)))
-	a, err := c.AIVoiceAgents.Update(context.Background(), 701, &UpdateAIVoiceAgentParams{
-		Name: "After-hours receptionist", Voice: "female-1", Status: AIVoiceAgentInactive,
-	})
-	require.NoError(t, err)
-	assertWire(t, rec.last(t), "PUT", "/ai-voice-agents/701", nil,
-		`{"agent_name":"After-hours receptionist","voice":"female-1","status":"inactive"}`)
-	assert.Equal(t, int64(701), a.ID)
+	assertWriteWire(t, "PUT", "/ai-voice-agents/701", envelopeJSON(agentJSON(t)),
+		`{"agent_name":"After-hours receptionist","voice":"female-1","status":"inactive"}`, 701, func(c *Client) (*AIVoiceAgent, error) {
+			return c.AIVoiceAgents.Update(context.Background(), 701, &UpdateAIVoiceAgentParams{
+				Name: "After-hours receptionist", Voice: "female-1", Status: AIVoiceAgentInactive,
+			})
+		})
 }
 
 func TestAIVoiceAgentsUpdateRefetchesWhenAnswerHasNoRecord(t *testing.T) {
@@ -124,22 +119,20 @@ func TestAIVoiceAgentsUpdateRefetchesWhenAnswerHasNoRecord(t *testing.T) {
 }
 
 func TestAIVoiceAgentsPatchThreeStates(t *testing.T) {
-	c, mt := newWireClient(t)
-	rec := respond(mt, "PATCH", "/ai-voice-agents/701", 200, envelopeJSON(agentJSON(t)))
-
 	// The documented example body.
-	_, err := c.AIVoiceAgents.Patch(context.Background(), 701, &PatchAIVoiceAgentParams{Status: Set(AIVoiceAgentInactive)})
-	require.NoError(t, err)
-	assertWire(t, rec.last(t), "PATCH", "/ai-voice-agents/701", nil, string(golden(t, "agents/patch_request.json")))
+	assertWriteWire(t, "PATCH", "/ai-voice-agents/701", envelopeJSON(agentJSON(t)),
+		string(golden(t, "agents/patch_request.json")), 701, func(c *Client) (*AIVoiceAgent, error) {
+			return c.AIVoiceAgents.Patch(context.Background(), 701, &PatchAIVoiceAgentParams{Status: Set(AIVoiceAgentInactive)})
+		})
 
-	_, err = c.AIVoiceAgents.Patch(context.Background(), 701, &PatchAIVoiceAgentParams{
-		Greeting:   Set(""),          // a zero value is still sent
-		TransferTo: Null[string](),   // null clears it
-		OrgUnitID:  Set(int64(1002)), // every other field is left out
-	})
-	require.NoError(t, err)
-	assertWire(t, rec.last(t), "PATCH", "/ai-voice-agents/701", nil, `{"greeting":"","transfer_to":null,"org_unit_id":1002}`)
-	assert.Equal(t, 2, rec.count())
+	assertWriteWire(t, "PATCH", "/ai-voice-agents/701", envelopeJSON(agentJSON(t)),
+		`{"greeting":"","transfer_to":null,"org_unit_id":1002}`, 701, func(c *Client) (*AIVoiceAgent, error) {
+			return c.AIVoiceAgents.Patch(context.Background(), 701, &PatchAIVoiceAgentParams{
+				Greeting:   Set(""),          // a zero value is still sent
+				TransferTo: Null[string](),   // null clears it
+				OrgUnitID:  Set(int64(1002)), // every other field is left out
+			})
+		})
 }
 
 func TestAIVoiceAgentsPatchRefusesBadInputBeforeIO(t *testing.T) {

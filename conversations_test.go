@@ -38,8 +38,6 @@ func TestCallsListWire(t *testing.T) {
 	}, "")
 
 	assert.Equal(t, 1, page.Total)
-	assert.Equal(t, 50, page.Limit)
-	assert.Equal(t, 100, page.Offset)
 	require.Len(t, page.Items, 1)
 	call := page.Items[0]
 	assert.Equal(t, int64(555001), call.ID)

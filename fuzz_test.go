@@ -7,12 +7,9 @@ import (
 	"encoding/json"
 	"errors"
 	"go/ast"
-	"go/parser"
-	"go/token"
 	"io"
 	"net/http"
 	"net/url"
-	"path/filepath"
 	"reflect"
 	"slices"
 	"strconv"
@@ -21,7 +18,6 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 )
 
 // The fuzz targets run their seeds (f.Add and testdata/fuzz/<Name>/) in the
@@ -280,16 +276,9 @@ var queryParams = []any{
 // url-tagged fields and checks that queryParams names each of them, so a
 // new params struct is fuzzed as soon as it is added.
 func TestQueryParamsListed(t *testing.T) {
-	files, err := filepath.Glob("*.go")
-	require.NoError(t, err)
+	_, files := sourceFiles(t)
 	var found []string
-	fset := token.NewFileSet()
-	for _, name := range files {
-		if strings.HasSuffix(name, "_test.go") {
-			continue
-		}
-		file, err := parser.ParseFile(fset, name, nil, 0)
-		require.NoError(t, err)
+	for _, file := range files {
 		ast.Inspect(file, func(n ast.Node) bool {
 			ts, ok := n.(*ast.TypeSpec)
 			if !ok {

@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"io"
 	"net/http"
 	"net/url"
@@ -405,4 +408,40 @@ func fakeClientAs(t testing.TB, srv *convirzatest.Server, email string, opts ...
 	c, err := NewClient(append(base, opts...)...)
 	require.NoError(t, err)
 	return c
+}
+
+// sourceFiles parses the package's Go files, tests excluded, with their
+// comments, for the tests that check the source itself.
+func sourceFiles(t *testing.T) (*token.FileSet, []*ast.File) {
+	t.Helper()
+	names, err := filepath.Glob("*.go")
+	require.NoError(t, err)
+	fset := token.NewFileSet()
+	var files []*ast.File
+	for _, name := range names {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, name, nil, parser.ParseComments)
+		require.NoError(t, err)
+		files = append(files, f)
+	}
+	require.NotEmpty(t, files)
+	return fset, files
+}
+
+// assertWriteWire checks one write over the wire: call sends method to path
+// with the JSON body want, once, and what it returns (a record, or the
+// Created of a create) has id, read from answer. It returns that for the
+// caller's own checks.
+func assertWriteWire[T any](t *testing.T, method, path, answer, want string, id int64, call func(c *Client) (*T, error)) *T {
+	t.Helper()
+	c, mt := newWireClient(t)
+	rec := respond(mt, method, path, 200, answer)
+	got, err := call(c)
+	require.NoError(t, err)
+	assertWire(t, rec.last(t), method, path, nil, want)
+	assert.Equal(t, 1, rec.count(), "a write is sent once")
+	assert.Equal(t, id, itemID(got))
+	return got
 }

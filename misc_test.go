@@ -85,17 +85,15 @@ func TestTagsListRefusesBadInputBeforeIO(t *testing.T) {
 }
 
 func TestTagsCreateWire(t *testing.T) {
-	c, mt := newWireClient(t)
-	rec := respond(mt, "POST", "/tag", 200, string(golden(t, "misc/tag_create.json")))
-	created, err := c.Tags.Create(context.Background(), &CreateTagParams{Name: "Qualified lead", OrgUnitID: 1001})
-	require.NoError(t, err)
-	assertWire(t, rec.last(t), "POST", "/tag", nil, string(golden(t, "misc/tag_create_request.json")))
-	assert.Equal(t, int64(11), created.ID)
+	assertWriteWire(t, "POST", "/tag", string(golden(t, "misc/tag_create.json")),
+		string(golden(t, "misc/tag_create_request.json")), 11, func(c *Client) (*Created, error) {
+			return c.Tags.Create(context.Background(), &CreateTagParams{Name: "Qualified lead", OrgUnitID: 1001})
+		})
 
 	// Without an org unit the server picks the caller's.
-	_, err = c.Tags.Create(context.Background(), &CreateTagParams{Name: "Spam"})
-	require.NoError(t, err)
-	assertWire(t, rec.last(t), "POST", "/tag", nil, `{"tag_name":"Spam"}`)
+	assertWriteWire(t, "POST", "/tag", string(golden(t, "misc/tag_create.json")), `{"tag_name":"Spam"}`, 11, func(c *Client) (*Created, error) {
+		return c.Tags.Create(context.Background(), &CreateTagParams{Name: "Spam"})
+	})
 }
 
 func TestTagsCreateConflict(t *testing.T) {
@@ -137,13 +135,11 @@ func TestTagsWritesRefuseBadInputBeforeIO(t *testing.T) {
 }
 
 func TestTagsUpdateWire(t *testing.T) {
-	c, mt := newWireClient(t)
-	rec := respond(mt, "PUT", "/tag/11", 200, envelopeJSON(
-		`{"tag_id":11,"tag_name":"Sales qualified lead","org_unit_id":1001,"tag_created":"2026-01-20T12:34:56.789Z"}`))
-	tag, err := c.Tags.Update(context.Background(), 11, &UpdateTagParams{Name: "Sales qualified lead"})
-	require.NoError(t, err)
-	assertWire(t, rec.last(t), "PUT", "/tag/11", nil, string(golden(t, "misc/tag_update_request.json")))
-	assert.Equal(t, int64(11), tag.ID)
+	tag := assertWriteWire(t, "PUT", "/tag/11", envelopeJSON(
+		`{"tag_id":11,"tag_name":"Sales qualified lead","org_unit_id":1001,"tag_created":"2026-01-20T12:34:56.789Z"}`),
+		string(golden(t, "misc/tag_update_request.json")), 11, func(c *Client) (*Tag, error) {
+			return c.Tags.Update(context.Background(), 11, &UpdateTagParams{Name: "Sales qualified lead"})
+		})
 	assert.Equal(t, "Sales qualified lead", tag.Name)
 	assert.Equal(t, int64(1001), tag.OrgUnitID)
 }

@@ -120,17 +120,15 @@ func TestNumbersReserveCarrierNumberSendsNull(t *testing.T) {
 }
 
 func TestNumbersReserveInventoryNumber(t *testing.T) {
-	c, mt := newWireClient(t)
-	rec := respond(mt, "POST", "/phone-numbers", 200, envelopeJSON(`{"phoneNumberId":"12345"}`))
 	id := int64(12345)
 	cand := AvailableNumber{NumberID: &id, Number: "9482013930", Source: 10001}
 	params := cand.ReserveParams(1002)
 	id = 999 // the params do not share the candidate's pointer
-	num, err := c.PhoneNumbers.Reserve(context.Background(), params)
-	require.NoError(t, err)
-	assertWire(t, rec.last(t), "POST", "/phone-numbers", nil,
-		`{"number_id":12345,"number":"9482013930","source":10001,"org_unit_id":1002}`)
-	assert.Equal(t, int64(12345), num.ID, "the top-level camelCase id is read")
+	// The top-level camelCase id is read.
+	num := assertWriteWire(t, "POST", "/phone-numbers", envelopeJSON(`{"phoneNumberId":"12345"}`),
+		`{"number_id":12345,"number":"9482013930","source":10001,"org_unit_id":1002}`, 12345, func(c *Client) (*PhoneNumber, error) {
+			return c.PhoneNumbers.Reserve(context.Background(), params)
+		})
 	assert.Equal(t, "9482013930", num.Number)
 	assert.Equal(t, int64(1002), num.OrgUnitID)
 }

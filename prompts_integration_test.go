@@ -135,7 +135,7 @@ func TestPromptsUpload50MBAgainstFake(t *testing.T) {
 	_, err := c.Prompts.List(ctx, nil) // log in first: the figure is the upload's own
 	require.NoError(t, err)
 
-	file := func() io.Reader { return io.LimitReader(repeatByteReader('z'), convirza.MaxPromptSize) }
+	file := func() io.Reader { return io.LimitReader(convirza.RepeatReader('z'), convirza.MaxPromptSize) }
 	var before, after runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
@@ -156,7 +156,7 @@ func TestPromptsUpload50MBAgainstFake(t *testing.T) {
 
 	// One byte more is refused while streaming, and nothing is created.
 	_, err = c.Prompts.Upload(ctx, &convirza.UploadPromptParams{
-		File: io.LimitReader(repeatByteReader('z'), convirza.MaxPromptSize+1), FileName: "long.flac",
+		File: io.LimitReader(convirza.RepeatReader('z'), convirza.MaxPromptSize+1), FileName: "long.flac",
 		MessageType: convirza.PromptTypeSurvey})
 	assert.ErrorIs(t, err, convirza.ErrInvalidParams)
 	page, err := c.Prompts.List(ctx, nil)
@@ -198,18 +198,4 @@ func TestPromptsUploadRetriedAgainstFake(t *testing.T) {
 		File: io.MultiReader(bytes.NewReader(audio)), FileName: "r.m4a", MessageType: convirza.PromptTypePrompt})
 	assert.ErrorIs(t, err, convirza.ErrServer)
 	assert.Equal(t, 1, fake.RequestCount("POST", "/v3/media-prompts"), "a stream is sent once")
-}
-
-// repeatByteReader is an endless run of one byte.
-type repeatByteReader byte
-
-func (r repeatByteReader) Read(p []byte) (int, error) {
-	p = p[:min(len(p), 32<<10)]
-	if len(p) > 0 {
-		p[0] = byte(r)
-		for n := 1; n < len(p); n *= 2 {
-			copy(p[n:], p[:n])
-		}
-	}
-	return len(p), nil
 }

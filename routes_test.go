@@ -66,31 +66,26 @@ func TestRoutesGetWire(t *testing.T) {
 }
 
 func TestRoutesCreateWire(t *testing.T) {
-	c, mt := newWireClient(t)
-	rec := respond(mt, "POST", "/provisioned-routes", 200, string(golden(t, "routes/create.json")))
-	created, err := c.Routes.Create(context.Background(), &CreateRouteParams{
-		Name: "Spring promo - radio", PhoneNumberID: 67890, RoutingType: RoutingForward,
-		OrgUnitID: 1001, CampaignID: 42, RingTo: "+14255551234", RecordCall: true,
-	})
-	require.NoError(t, err)
 	// The docs' example body exactly.
-	assertWire(t, rec.last(t), "POST", "/provisioned-routes", nil, string(golden(t, "routes/create_request.json")))
-	assert.Equal(t, int64(9001), created.ID)
-	assert.Equal(t, 1, rec.count(), "a POST is not retried")
+	assertWriteWire(t, "POST", "/provisioned-routes", string(golden(t, "routes/create.json")),
+		string(golden(t, "routes/create_request.json")), 9001, func(c *Client) (*Created, error) {
+			return c.Routes.Create(context.Background(), &CreateRouteParams{
+				Name: "Spring promo - radio", PhoneNumberID: 67890, RoutingType: RoutingForward,
+				OrgUnitID: 1001, CampaignID: 42, RingTo: "+14255551234", RecordCall: true,
+			})
+		})
 }
 
 func TestRoutesCreateSendsConfigAndDefaults(t *testing.T) {
-	c, mt := newWireClient(t)
-	rec := respond(mt, "POST", "/provisioned-routes", 200, envelopeJSON(`{"routeId":9002}`))
-	created, err := c.Routes.Create(context.Background(), &CreateRouteParams{
-		Name: "Menu", PhoneNumberID: 12345, RoutingType: RoutingIVR, WhisperPromptID: 77,
-		RouteConfig: json.RawMessage(`{"menu":[{"digit":"1","ring_to":"+18015550100"}]}`), Status: RouteInactive,
-	})
-	require.NoError(t, err)
-	assertWire(t, rec.last(t), "POST", "/provisioned-routes", nil,
+	// routeId is read too.
+	assertWriteWire(t, "POST", "/provisioned-routes", envelopeJSON(`{"routeId":9002}`),
 		`{"route_name":"Menu","phone_number_id":12345,"routing_type":"ivr","record_call":false,"whisper_prompt_id":77,
-		  "route_config":{"menu":[{"digit":"1","ring_to":"+18015550100"}]},"status":"inactive"}`)
-	assert.Equal(t, int64(9002), created.ID, "routeId is read too")
+		  "route_config":{"menu":[{"digit":"1","ring_to":"+18015550100"}]},"status":"inactive"}`, 9002, func(c *Client) (*Created, error) {
+			return c.Routes.Create(context.Background(), &CreateRouteParams{
+				Name: "Menu", PhoneNumberID: 12345, RoutingType: RoutingIVR, WhisperPromptID: 77,
+				RouteConfig: json.RawMessage(`{"menu":[{"digit":"1","ring_to":"+18015550100"}]}`), Status: RouteInactive,
+			})
+		})
 }
 
 func TestRoutesCreateConflict(t *testing.T) {
@@ -121,21 +116,21 @@ func TestRoutesCreateRefusesBadParamsBeforeIO(t *testing.T) {
 }
 
 func TestRoutesUpdateWire(t *testing.T) {
-	c, mt := newWireClient(t)
-	rec := respond(mt, "PUT", "/provisioned-routes/9001", 200, envelopeJSON(routeJSON))
-	r, err := c.Routes.Update(context.Background(), 9001, &UpdateRouteParams{
-		Name: "Spring promo - radio", PhoneNumberID: 67890, RoutingType: RoutingForward, RingTo: "+14255551234",
-	})
-	require.NoError(t, err)
-	assertWire(t, rec.last(t), "PUT", "/provisioned-routes/9001", nil,
-		`{"route_name":"Spring promo - radio","phone_number_id":67890,"routing_type":"forward","ring_to":"+14255551234","record_call":false}`)
-	assert.Equal(t, int64(9001), r.ID)
+	assertWriteWire(t, "PUT", "/provisioned-routes/9001", envelopeJSON(routeJSON),
+		`{"route_name":"Spring promo - radio","phone_number_id":67890,"routing_type":"forward","ring_to":"+14255551234","record_call":false}`,
+		9001, func(c *Client) (*Route, error) {
+			return c.Routes.Update(context.Background(), 9001, &UpdateRouteParams{
+				Name: "Spring promo - radio", PhoneNumberID: 67890, RoutingType: RoutingForward, RingTo: "+14255551234",
+			})
+		})
 
-	_, err = c.Routes.Update(context.Background(), 0, &UpdateRouteParams{Name: "x", PhoneNumberID: 1, RoutingType: RoutingHangup})
-	assert.ErrorIs(t, err, ErrInvalidParams)
-	_, err = c.Routes.Update(context.Background(), 9001, &UpdateRouteParams{Name: "x", PhoneNumberID: 1, RoutingType: RoutingForward})
-	assert.ErrorIs(t, err, ErrInvalidParams)
-	assert.Equal(t, 1, rec.count())
+	assertRefusedBeforeIO(t, map[string]withID[UpdateRouteParams]{
+		"id 0":                 {0, &UpdateRouteParams{Name: "x", PhoneNumberID: 1, RoutingType: RoutingHangup}},
+		"forward without ring": {9001, &UpdateRouteParams{Name: "x", PhoneNumberID: 1, RoutingType: RoutingForward}},
+	}, func(c *Client, p withID[UpdateRouteParams]) error {
+		_, err := c.Routes.Update(context.Background(), p.id, p.p)
+		return err
+	})
 }
 
 func TestRoutesUpdateRefetchesWhenAnswerHasNoRecord(t *testing.T) {
@@ -145,28 +140,22 @@ func TestRoutesUpdateRefetchesWhenAnswerHasNoRecord(t *testing.T) {
 }
 
 func TestRoutesPatchWire(t *testing.T) {
-	c, mt := newWireClient(t)
-	rec := respond(mt, "PATCH", "/provisioned-routes/9001", 200, envelopeJSON(routeJSON))
-
 	// The docs' example body.
-	_, err := c.Routes.Patch(context.Background(), 9001, &PatchRouteParams{
-		RingTo: Set("+14255559876"), RecordCall: Set(false),
-	})
-	require.NoError(t, err)
-	assertWire(t, rec.last(t), "PATCH", "/provisioned-routes/9001", nil, string(golden(t, "routes/patch_request.json")))
+	assertWriteWire(t, "PATCH", "/provisioned-routes/9001", envelopeJSON(routeJSON),
+		string(golden(t, "routes/patch_request.json")), 9001, func(c *Client) (*Route, error) {
+			return c.Routes.Patch(context.Background(), 9001, &PatchRouteParams{RingTo: Set("+14255559876"), RecordCall: Set(false)})
+		})
 
 	// The three states: a value, null, left out.
-	r, err := c.Routes.Patch(context.Background(), 9001, &PatchRouteParams{
-		RoutingType:     Set(RoutingRoundRobin),
-		CampaignID:      Null[int64](),
-		WhisperPromptID: Null[int64](),
-		RouteConfig:     Set(json.RawMessage(`{"agents": [1, 2]}`)),
-	})
-	require.NoError(t, err)
-	assertWire(t, rec.last(t), "PATCH", "/provisioned-routes/9001", nil,
-		`{"routing_type":"round_robin","campaign_id":null,"whisper_prompt_id":null,"route_config":{"agents":[1,2]}}`)
-	assert.Equal(t, int64(9001), r.ID)
-	assert.Equal(t, 2, rec.count(), "a PATCH is not retried")
+	assertWriteWire(t, "PATCH", "/provisioned-routes/9001", envelopeJSON(routeJSON),
+		`{"routing_type":"round_robin","campaign_id":null,"whisper_prompt_id":null,"route_config":{"agents":[1,2]}}`, 9001, func(c *Client) (*Route, error) {
+			return c.Routes.Patch(context.Background(), 9001, &PatchRouteParams{
+				RoutingType:     Set(RoutingRoundRobin),
+				CampaignID:      Null[int64](),
+				WhisperPromptID: Null[int64](),
+				RouteConfig:     Set(json.RawMessage(`{"agents": [1, 2]}`)),
+			})
+		})
 }
 
 func TestRoutesPatchRefusesBadParamsBeforeIO(t *testing.T) {

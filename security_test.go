@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"go/ast"
-	"go/parser"
 	"go/token"
 	"io"
 	"log/slog"
@@ -17,7 +16,6 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -104,9 +102,7 @@ func TestPathParametersCannotReachAnotherRoute(t *testing.T) {
 // a constant, a variable or a pathf call, never a string built by hand, so
 // the escaping checked above applies to every operation.
 func TestEveryPathIsBuiltByPathf(t *testing.T) {
-	files, err := filepath.Glob("*.go")
-	require.NoError(t, err)
-	fset := token.NewFileSet()
+	fset, files := sourceFiles(t)
 	checked := 0
 	check := func(where token.Pos, e ast.Expr) {
 		checked++
@@ -120,12 +116,7 @@ func TestEveryPathIsBuiltByPathf(t *testing.T) {
 		}
 		t.Errorf("%s: a request path built without pathf: %s", fset.Position(where), types(e))
 	}
-	for _, name := range files {
-		if strings.HasSuffix(name, "_test.go") {
-			continue
-		}
-		f, err := parser.ParseFile(fset, name, nil, 0)
-		require.NoError(t, err)
+	for _, f := range files {
 		ast.Inspect(f, func(n ast.Node) bool {
 			switch v := n.(type) {
 			case *ast.CompositeLit:

@@ -29,8 +29,6 @@ func TestUsersListWire(t *testing.T) {
 	}, "")
 
 	assert.Equal(t, 50, page.Total)
-	assert.Equal(t, 25, page.Limit)
-	assert.Equal(t, 50, page.Offset)
 	require.Len(t, page.Items, 1)
 	u := page.Items[0]
 	assert.Equal(t, int64(10001), u.ID)
@@ -67,19 +65,16 @@ func TestUsersGetWire(t *testing.T) {
 }
 
 func TestUsersCreateWire(t *testing.T) {
-	c, mt := newWireClient(t)
-	rec := respond(mt, "POST", "/users", 201, string(golden(t, "users/create.json")))
-	created, err := c.Users.Create(context.Background(), &CreateUserParams{
-		Email: "admin@example.com", FirstName: "Admin", LastName: "User", OrgUnitID: 1001,
-		Role: RoleAdmin, ExtID: "EXT-ADMIN-001", Status: UserActive, Timezone: "America/New_York",
-		AgentRingTo: "+1234567890", AgentCode: Set(10), ScoreCall: Set(true), AccessAudio: Set(true),
-	})
-	require.NoError(t, err)
 	// The docs' own example body, but for "aliases": null, which we leave out.
-	assertWire(t, rec.last(t), "POST", "/users", nil,
-		`{"username":"admin@example.com","first_name":"Admin","last_name":"User","ct_user_ou_id":1001,"role":"Admin","user_ext_id":"EXT-ADMIN-001","user_status":"active","timezone":"America/New_York","agent_ring_to":"+1234567890","agent_code":10,"score_call":true,"access_audio":true}`)
-	assert.Equal(t, int64(12346), created.ID)
-	assert.Equal(t, 1, rec.count(), "a POST is not retried")
+	assertWriteWire(t, "POST", "/users", string(golden(t, "users/create.json")),
+		`{"username":"admin@example.com","first_name":"Admin","last_name":"User","ct_user_ou_id":1001,"role":"Admin","user_ext_id":"EXT-ADMIN-001","user_status":"active","timezone":"America/New_York","agent_ring_to":"+1234567890","agent_code":10,"score_call":true,"access_audio":true}`,
+		12346, func(c *Client) (*Created, error) {
+			return c.Users.Create(context.Background(), &CreateUserParams{
+				Email: "admin@example.com", FirstName: "Admin", LastName: "User", OrgUnitID: 1001,
+				Role: RoleAdmin, ExtID: "EXT-ADMIN-001", Status: UserActive, Timezone: "America/New_York",
+				AgentRingTo: "+1234567890", AgentCode: Set(10), ScoreCall: Set(true), AccessAudio: Set(true),
+			})
+		})
 }
 
 func TestUsersCreateDuplicateEmail(t *testing.T) {
@@ -118,14 +113,13 @@ func TestUsersCreateValidatesBeforeIO(t *testing.T) {
 }
 
 func TestUsersUpdateWire(t *testing.T) {
-	c, mt := newWireClient(t)
-	rec := respond(mt, "PUT", "/users/10001", 200, string(golden(t, "users/get.json")))
-	u, err := c.Users.Update(context.Background(), 10001, &UpdateUserParams{
-		Email: "john.doe@example.com", FirstName: "John", LastName: "Doe", OrgUnitID: 70035,
-		Role: RoleStandard, Aliases: []string{"JD"}, AccessAudio: Set(true)})
-	require.NoError(t, err)
-	assertWire(t, rec.last(t), "PUT", "/users/10001", nil,
-		`{"username":"john.doe@example.com","first_name":"John","last_name":"Doe","ct_user_ou_id":70035,"role":"Standard","aliases":["JD"],"access_audio":true}`)
+	u := assertWriteWire(t, "PUT", "/users/10001", string(golden(t, "users/get.json")),
+		`{"username":"john.doe@example.com","first_name":"John","last_name":"Doe","ct_user_ou_id":70035,"role":"Standard","aliases":["JD"],"access_audio":true}`,
+		10001, func(c *Client) (*User, error) {
+			return c.Users.Update(context.Background(), 10001, &UpdateUserParams{
+				Email: "john.doe@example.com", FirstName: "John", LastName: "Doe", OrgUnitID: 70035,
+				Role: RoleStandard, Aliases: []string{"JD"}, AccessAudio: Set(true)})
+		})
 	assert.Equal(t, "John", u.FirstName)
 }
 
@@ -136,17 +130,14 @@ func TestUsersUpdateRefetchesWhenAnswerHasNoRecord(t *testing.T) {
 }
 
 func TestUsersPatchThreeStates(t *testing.T) {
-	c, mt := newWireClient(t)
-	rec := respond(mt, "PATCH", "/users/10001", 200, string(golden(t, "users/get.json")))
-	_, err := c.Users.Patch(context.Background(), 10001, &PatchUserParams{
-		AgentRingTo: Set("+14255559876"), // a value
-		AccessAudio: Set(false),          // a zero value is still sent
-		ExtID:       Null[string](),      // null; every other field is left out
-	})
-	require.NoError(t, err)
-	assertWire(t, rec.last(t), "PATCH", "/users/10001", nil,
-		`{"agent_ring_to":"+14255559876","access_audio":false,"user_ext_id":null}`)
-	assert.Equal(t, 1, rec.count(), "a PATCH is not retried")
+	assertWriteWire(t, "PATCH", "/users/10001", string(golden(t, "users/get.json")),
+		`{"agent_ring_to":"+14255559876","access_audio":false,"user_ext_id":null}`, 10001, func(c *Client) (*User, error) {
+			return c.Users.Patch(context.Background(), 10001, &PatchUserParams{
+				AgentRingTo: Set("+14255559876"), // a value
+				AccessAudio: Set(false),          // a zero value is still sent
+				ExtID:       Null[string](),      // null; every other field is left out
+			})
+		})
 }
 
 func TestUsersPatchRefusesEmptyAndDeletedBeforeIO(t *testing.T) {
