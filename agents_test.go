@@ -16,15 +16,13 @@ func agentJSON(t *testing.T) string {
 }
 
 func TestAIVoiceAgentsListWire(t *testing.T) {
-	c, mt := newWireClient(t)
-	rec := respond(mt, "GET", "/ai-voice-agents", 200, string(golden(t, "agents/list.json")))
-	page, err := c.AIVoiceAgents.List(context.Background(), &ListAIVoiceAgentsParams{
-		PageParams: PageParams{Limit: 50, Offset: 100}, OrgUnitID: 1001, Status: AIVoiceAgentActive,
-	})
-	require.NoError(t, err)
-	assertWire(t, rec.last(t), "GET", "/ai-voice-agents", url.Values{
+	page := assertSends(t, "GET", "/ai-voice-agents", url.Values{
 		"limit": {"50"}, "offset": {"100"}, "org_unit_id": {"1001"}, "status": {"active"},
-	}, "")
+	}, string(golden(t, "agents/list.json")), "", func(c *Client) (*Page[AIVoiceAgent], error) {
+		return c.AIVoiceAgents.List(context.Background(), &ListAIVoiceAgentsParams{
+			PageParams: PageParams{Limit: 50, Offset: 100}, OrgUnitID: 1001, Status: AIVoiceAgentActive,
+		})
+	})
 	assert.Equal(t, 1, page.Total)
 	require.Len(t, page.Items, 1)
 	a := page.Items[0]

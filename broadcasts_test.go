@@ -21,16 +21,13 @@ const broadcastJSON = `{"broadcast_id":1201,"org_unit_id":1001,"broadcast_name":
 var future = time.Date(2099, 3, 6, 15, 0, 0, 0, time.UTC)
 
 func TestBroadcastsListWire(t *testing.T) {
-	c, mt := newWireClient(t)
-	rec := respond(mt, "GET", "/broadcast", 200, string(golden(t, "broadcasts/list.json")))
-
-	page, err := c.Broadcasts.List(context.Background(), &ListBroadcastsParams{
-		PageParams: PageParams{Limit: 50, Offset: 100}, OrgUnitID: 1001, Status: BroadcastScheduled,
-	})
-	require.NoError(t, err)
-	assertWire(t, rec.last(t), "GET", "/broadcast", url.Values{
+	page := assertSends(t, "GET", "/broadcast", url.Values{
 		"limit": {"50"}, "offset": {"100"}, "org_unit_id": {"1001"}, "status": {"scheduled"},
-	}, "")
+	}, string(golden(t, "broadcasts/list.json")), "", func(c *Client) (*Page[Broadcast], error) {
+		return c.Broadcasts.List(context.Background(), &ListBroadcastsParams{
+			PageParams: PageParams{Limit: 50, Offset: 100}, OrgUnitID: 1001, Status: BroadcastScheduled,
+		})
+	})
 	assert.Equal(t, 1, page.Total)
 	require.Len(t, page.Items, 1)
 	b := page.Items[0]

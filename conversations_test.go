@@ -15,27 +15,24 @@ import (
 )
 
 func TestCallsListWire(t *testing.T) {
-	c, mt := newWireClient(t)
-	rec := respond(mt, "GET", "/conversations/calls", 200, string(golden(t, "conversations/calls_list.json")))
-
 	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	page, err := c.Calls.List(context.Background(), &ListCallsParams{
-		PageParams: PageParams{Limit: 50, Offset: 100},
-		Start:      start, End: start.Add(MaxCallsWindow),
-		CallID: 555001, OrgUnitID: 1001, CampaignID: 42, ProvisionedRouteID: 9001,
-		Dispositions: []Disposition{DispositionAnswered, DispositionNoAnswer},
-		CallerID:     "+15551234567", PhoneNumber: "+19482013920", RingTo: "+14255551234",
-		Include: []CallInclude{IncludeTags, IncludeRecordings},
-	})
-	require.NoError(t, err)
-	assertWire(t, rec.last(t), "GET", "/conversations/calls", url.Values{
+	page := assertSends(t, "GET", "/conversations/calls", url.Values{
 		"limit": {"50"}, "offset": {"100"},
 		"start": {"2026-01-01T00:00:00Z"}, "end": {"2026-02-01T00:00:00Z"},
 		"call_id": {"555001"}, "org_unit_id": {"1001"}, "campaign_id": {"42"}, "provisioned_route_id": {"9001"},
 		"disposition": {"ANSWERED,NO ANSWER"},
 		"caller_id":   {"+15551234567"}, "phone_number": {"+19482013920"}, "ring_to": {"+14255551234"},
 		"include": {"tags,recordings"},
-	}, "")
+	}, string(golden(t, "conversations/calls_list.json")), "", func(c *Client) (*Page[Call], error) {
+		return c.Calls.List(context.Background(), &ListCallsParams{
+			PageParams: PageParams{Limit: 50, Offset: 100},
+			Start:      start, End: start.Add(MaxCallsWindow),
+			CallID: 555001, OrgUnitID: 1001, CampaignID: 42, ProvisionedRouteID: 9001,
+			Dispositions: []Disposition{DispositionAnswered, DispositionNoAnswer},
+			CallerID:     "+15551234567", PhoneNumber: "+19482013920", RingTo: "+14255551234",
+			Include: []CallInclude{IncludeTags, IncludeRecordings},
+		})
+	})
 
 	assert.Equal(t, 1, page.Total)
 	require.Len(t, page.Items, 1)
@@ -262,19 +259,17 @@ func TestCallToleratesDrift(t *testing.T) {
 }
 
 func TestSMSListWire(t *testing.T) {
-	c, mt := newWireClient(t)
-	rec := respond(mt, "GET", "/conversations/sms", 200, string(golden(t, "conversations/sms_list.json")))
 	start := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
-	page, err := c.SMS.List(context.Background(), &ListSMSParams{
-		PageParams: PageParams{Limit: 20, Offset: 40},
-		Type:       SMSClosed, Search: "801 555", Order: Ascending,
-		Start: start, End: start.AddDate(0, 2, 0),
-	})
-	require.NoError(t, err)
-	assertWire(t, rec.last(t), "GET", "/conversations/sms", url.Values{
+	page := assertSends(t, "GET", "/conversations/sms", url.Values{
 		"limit": {"20"}, "offset": {"40"}, "type": {"close"}, "search": {"801 555"}, "order": {"asc"},
 		"start": {"2026-03-01T00:00:00Z"}, "end": {"2026-05-01T00:00:00Z"},
-	}, "")
+	}, string(golden(t, "conversations/sms_list.json")), "", func(c *Client) (*Page[SMSConversation], error) {
+		return c.SMS.List(context.Background(), &ListSMSParams{
+			PageParams: PageParams{Limit: 20, Offset: 40},
+			Type:       SMSClosed, Search: "801 555", Order: Ascending,
+			Start: start, End: start.AddDate(0, 2, 0),
+		})
+	})
 
 	assert.Equal(t, 42, page.Total)
 	require.Len(t, page.Items, 1)

@@ -14,17 +14,14 @@ import (
 )
 
 func TestGroupsListChildrenWire(t *testing.T) {
-	c, mt := newWireClient(t)
-	rec := respond(mt, "GET", "/groups/list", 200, string(golden(t, "groups/list_children.json")))
-
-	page, err := c.Groups.ListChildren(context.Background(), &ListGroupsParams{
-		PageParams: PageParams{Limit: 10, Offset: 20},
-		OrgUnitID:  1001, Name: "sales", Status: GroupActive,
-	})
-	require.NoError(t, err)
-	assertWire(t, rec.last(t), "GET", "/groups/list", url.Values{
+	page := assertSends(t, "GET", "/groups/list", url.Values{
 		"limit": {"10"}, "offset": {"20"}, "org_unit_id": {"1001"}, "group_name": {"sales"}, "status": {"active"},
-	}, "")
+	}, string(golden(t, "groups/list_children.json")), "", func(c *Client) (*Page[Group], error) {
+		return c.Groups.ListChildren(context.Background(), &ListGroupsParams{
+			PageParams: PageParams{Limit: 10, Offset: 20},
+			OrgUnitID:  1001, Name: "sales", Status: GroupActive,
+		})
+	})
 	assert.Equal(t, 3, page.Total)
 	require.Len(t, page.Items, 1)
 	g := page.Items[0]

@@ -430,18 +430,26 @@ func sourceFiles(t *testing.T) (*token.FileSet, []*ast.File) {
 	return fset, files
 }
 
-// assertWriteWire checks one write over the wire: call sends method to path
-// with the JSON body want, once, and what it returns (a record, or the
-// Created of a create) has id, read from answer. It returns that for the
-// caller's own checks.
-func assertWriteWire[T any](t *testing.T, method, path, answer, want string, id int64, call func(c *Client) (*T, error)) *T {
+// assertSends makes one call, answered with answer, and checks that it
+// sent method to path with query and the JSON body want ("" for none),
+// once. It returns what the call returned, for the caller's checks.
+func assertSends[T any](t *testing.T, method, path string, query url.Values, answer, want string, call func(c *Client) (T, error)) T {
 	t.Helper()
 	c, mt := newWireClient(t)
 	rec := respond(mt, method, path, 200, answer)
 	got, err := call(c)
 	require.NoError(t, err)
-	assertWire(t, rec.last(t), method, path, nil, want)
-	assert.Equal(t, 1, rec.count(), "a write is sent once")
+	assertWire(t, rec.last(t), method, path, query, want)
+	assert.Equal(t, 1, rec.count(), "sent once")
+	return got
+}
+
+// assertWriteWire is assertSends for a write, which has no query, and
+// checks that what it returns (a record, or the Created of a create) has
+// id, read from answer.
+func assertWriteWire[T any](t *testing.T, method, path, answer, want string, id int64, call func(c *Client) (*T, error)) *T {
+	t.Helper()
+	got := assertSends(t, method, path, nil, answer, want, call)
 	assert.Equal(t, id, itemID(got))
 	return got
 }

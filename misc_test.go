@@ -16,11 +16,9 @@ import (
 )
 
 func TestAdSourcesListWire(t *testing.T) {
-	c, mt := newWireClient(t)
-	rec := respond(mt, "GET", "/ad-source", 200, string(golden(t, "misc/ad_sources.json")))
-	list, err := c.AdSources.List(context.Background())
-	require.NoError(t, err)
-	assertWire(t, rec.last(t), "GET", "/ad-source", nil, "")
+	list := assertSends(t, "GET", "/ad-source", nil, string(golden(t, "misc/ad_sources.json")), "", func(c *Client) ([]AdSource, error) {
+		return c.AdSources.List(context.Background())
+	})
 	require.Len(t, list, 2)
 	assert.Equal(t, int64(3), list[0].ID)
 	assert.Equal(t, "Google Ads", list[0].Name)
@@ -29,11 +27,9 @@ func TestAdSourcesListWire(t *testing.T) {
 }
 
 func TestIndustriesListWire(t *testing.T) {
-	c, mt := newWireClient(t)
-	rec := respond(mt, "GET", "/industry", 200, string(golden(t, "misc/industries.json")))
-	list, err := c.Industries.List(context.Background())
-	require.NoError(t, err)
-	assertWire(t, rec.last(t), "GET", "/industry", nil, "")
+	list := assertSends(t, "GET", "/industry", nil, string(golden(t, "misc/industries.json")), "", func(c *Client) ([]Industry, error) {
+		return c.Industries.List(context.Background())
+	})
 	require.Len(t, list, 2)
 	assert.Equal(t, int64(10), list[0].ID)
 	assert.Equal(t, "Technology", list[0].Name)
@@ -61,13 +57,11 @@ func TestReferenceListsTolerateShapes(t *testing.T) {
 }
 
 func TestTagsListWire(t *testing.T) {
-	c, mt := newWireClient(t)
-	rec := respond(mt, "GET", "/tag", 200, string(golden(t, "misc/tags_list.json")))
-	page, err := c.Tags.List(context.Background(), &ListTagsParams{
-		PageParams: PageParams{Limit: 10, Offset: 20}, OrgUnitID: 1001, Name: "lead"})
-	require.NoError(t, err)
-	assertWire(t, rec.last(t), "GET", "/tag", url.Values{
-		"limit": {"10"}, "offset": {"20"}, "org_unit_id": {"1001"}, "tag_name": {"lead"}}, "")
+	page := assertSends(t, "GET", "/tag", url.Values{
+		"limit": {"10"}, "offset": {"20"}, "org_unit_id": {"1001"}, "tag_name": {"lead"}}, string(golden(t, "misc/tags_list.json")), "", func(c *Client) (*Page[Tag], error) {
+		return c.Tags.List(context.Background(), &ListTagsParams{
+			PageParams: PageParams{Limit: 10, Offset: 20}, OrgUnitID: 1001, Name: "lead"})
+	})
 	assert.Equal(t, 1, page.Total)
 	require.Len(t, page.Items, 1)
 	tag := page.Items[0]

@@ -10,16 +10,13 @@ import (
 )
 
 func TestNumbersAssignedWire(t *testing.T) {
-	c, mt := newWireClient(t)
-	rec := respond(mt, "GET", "/phone-numbers/assigned", 200, string(golden(t, "numbers/assigned.json")))
-
-	page, err := c.PhoneNumbers.Assigned(context.Background(), &ListAssignedNumbersParams{
-		PageParams: PageParams{Limit: 2, Offset: 4}, OrgUnitID: 1001, Type: NumberLocal,
-	})
-	require.NoError(t, err)
-	assertWire(t, rec.last(t), "GET", "/phone-numbers/assigned", url.Values{
+	page := assertSends(t, "GET", "/phone-numbers/assigned", url.Values{
 		"limit": {"2"}, "offset": {"4"}, "org_unit_id": {"1001"}, "number_type": {"local"},
-	}, "")
+	}, string(golden(t, "numbers/assigned.json")), "", func(c *Client) (*Page[PhoneNumber], error) {
+		return c.PhoneNumbers.Assigned(context.Background(), &ListAssignedNumbersParams{
+			PageParams: PageParams{Limit: 2, Offset: 4}, OrgUnitID: 1001, Type: NumberLocal,
+		})
+	})
 	assert.Equal(t, 2, page.Total)
 	require.Len(t, page.Items, 2)
 	p, r := page.Items[0], page.Items[1]
@@ -37,16 +34,14 @@ func TestNumbersAssignedWire(t *testing.T) {
 }
 
 func TestNumbersProvisionedWire(t *testing.T) {
-	c, mt := newWireClient(t)
-	rec := respond(mt, "GET", "/phone-numbers/provisioned", 200, envelopeJSON(
-		`{"numbers":[{"phone_number_id":67890,"phone_number":"9482013920","number_type":"toll-free","org_unit_id":1001,"number_status":"provisioned","provisioned_route_id":9001}],"total":3}`))
-	page, err := c.PhoneNumbers.Provisioned(context.Background(), &ListProvisionedNumbersParams{
-		PageParams: PageParams{Limit: 1, Offset: 2}, OrgUnitID: 1002,
-	})
-	require.NoError(t, err)
-	assertWire(t, rec.last(t), "GET", "/phone-numbers/provisioned", url.Values{
+	page := assertSends(t, "GET", "/phone-numbers/provisioned", url.Values{
 		"limit": {"1"}, "offset": {"2"}, "org_unit_id": {"1002"},
-	}, "")
+	}, envelopeJSON(
+		`{"numbers":[{"phone_number_id":67890,"phone_number":"9482013920","number_type":"toll-free","org_unit_id":1001,"number_status":"provisioned","provisioned_route_id":9001}],"total":3}`), "", func(c *Client) (*Page[PhoneNumber], error) {
+		return c.PhoneNumbers.Provisioned(context.Background(), &ListProvisionedNumbersParams{
+			PageParams: PageParams{Limit: 1, Offset: 2}, OrgUnitID: 1002,
+		})
+	})
 	require.Len(t, page.Items, 1)
 	assert.Equal(t, 3, page.Total)
 	assert.Equal(t, NumberTollFree, page.Items[0].Type, "toll-free is read as tollfree")

@@ -29,16 +29,13 @@ import (
 )
 
 func TestPromptsListWire(t *testing.T) {
-	c, mt := newWireClient(t)
-	rec := respond(mt, "GET", "/media-prompts", 200, string(golden(t, "prompts/list.json")))
-
-	page, err := c.Prompts.List(context.Background(), &ListPromptsParams{
-		PageParams: PageParams{Limit: 10, Offset: 20}, OrgUnitID: 1001, MessageType: PromptTypeWhisper,
-	})
-	require.NoError(t, err)
-	assertWire(t, rec.last(t), "GET", "/media-prompts", url.Values{
+	page := assertSends(t, "GET", "/media-prompts", url.Values{
 		"limit": {"10"}, "offset": {"20"}, "org_unit_id": {"1001"}, "message_type": {"whisper"},
-	}, "")
+	}, string(golden(t, "prompts/list.json")), "", func(c *Client) (*Page[Prompt], error) {
+		return c.Prompts.List(context.Background(), &ListPromptsParams{
+			PageParams: PageParams{Limit: 10, Offset: 20}, OrgUnitID: 1001, MessageType: PromptTypeWhisper,
+		})
+	})
 	assert.Equal(t, 1, page.Total)
 	require.Len(t, page.Items, 1)
 	p := page.Items[0]

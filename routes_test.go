@@ -18,16 +18,13 @@ const routeJSON = `{"provisioned_route_id":9001,"org_unit_id":1001,"campaign_id"
 	"route_created":"2026-01-20T12:34:56.789Z","route_modified":"2026-01-20T12:34:56.789Z"}`
 
 func TestRoutesListWire(t *testing.T) {
-	c, mt := newWireClient(t)
-	rec := respond(mt, "GET", "/provisioned-routes", 200, string(golden(t, "routes/list.json")))
-
-	page, err := c.Routes.List(context.Background(), &ListRoutesParams{
-		PageParams: PageParams{Limit: 10, Offset: 20}, OrgUnitID: 1001, CampaignID: 42, Status: RouteActive,
-	})
-	require.NoError(t, err)
-	assertWire(t, rec.last(t), "GET", "/provisioned-routes", url.Values{
+	page := assertSends(t, "GET", "/provisioned-routes", url.Values{
 		"limit": {"10"}, "offset": {"20"}, "org_unit_id": {"1001"}, "campaign_id": {"42"}, "status": {"active"},
-	}, "")
+	}, string(golden(t, "routes/list.json")), "", func(c *Client) (*Page[Route], error) {
+		return c.Routes.List(context.Background(), &ListRoutesParams{
+			PageParams: PageParams{Limit: 10, Offset: 20}, OrgUnitID: 1001, CampaignID: 42, Status: RouteActive,
+		})
+	})
 	assert.Equal(t, 1, page.Total)
 	require.Len(t, page.Items, 1)
 	r := page.Items[0]

@@ -13,20 +13,17 @@ import (
 )
 
 func TestUsersListWire(t *testing.T) {
-	c, mt := newWireClient(t)
-	rec := respond(mt, "GET", "/users/list", 200, string(golden(t, "users/list.json")))
-
-	page, err := c.Users.List(context.Background(), &ListUsersParams{
-		PageParams: PageParams{Limit: 25, Offset: 50},
-		OrgUnitID:  70035, Name: "doe", Email: "example.com", RoleID: RoleIDStandard,
-		Status: UserActive, SortBy: SortByName, Order: Ascending,
-	})
-	require.NoError(t, err)
-	assertWire(t, rec.last(t), "GET", "/users/list", url.Values{
+	page := assertSends(t, "GET", "/users/list", url.Values{
 		"limit": {"25"}, "offset": {"50"}, "org_unit_id": {"70035"}, "name": {"doe"},
 		"email": {"example.com"}, "role_id": {"2"}, "user_status": {"active"},
 		"sort_by": {"name"}, "sort_order": {"asc"},
-	}, "")
+	}, string(golden(t, "users/list.json")), "", func(c *Client) (*Page[User], error) {
+		return c.Users.List(context.Background(), &ListUsersParams{
+			PageParams: PageParams{Limit: 25, Offset: 50},
+			OrgUnitID:  70035, Name: "doe", Email: "example.com", RoleID: RoleIDStandard,
+			Status: UserActive, SortBy: SortByName, Order: Ascending,
+		})
+	})
 
 	assert.Equal(t, 50, page.Total)
 	require.Len(t, page.Items, 1)

@@ -12,16 +12,13 @@ import (
 )
 
 func TestWebhooksListWire(t *testing.T) {
-	c, mt := newWireClient(t)
-	rec := respond(mt, "GET", "/webhooks", 200, string(golden(t, "webhooks/list.json")))
-
-	page, err := c.Webhooks.List(context.Background(), &ListWebhooksParams{
-		PageParams: PageParams{Limit: 50, Offset: 100}, OrgUnitID: 1001, Status: WebhookActive,
-	})
-	require.NoError(t, err)
-	assertWire(t, rec.last(t), "GET", "/webhooks", url.Values{
+	page := assertSends(t, "GET", "/webhooks", url.Values{
 		"limit": {"50"}, "offset": {"100"}, "org_unit_id": {"1001"}, "status": {"active"},
-	}, "")
+	}, string(golden(t, "webhooks/list.json")), "", func(c *Client) (*Page[Webhook], error) {
+		return c.Webhooks.List(context.Background(), &ListWebhooksParams{
+			PageParams: PageParams{Limit: 50, Offset: 100}, OrgUnitID: 1001, Status: WebhookActive,
+		})
+	})
 	assert.Equal(t, 1, page.Total)
 	require.Len(t, page.Items, 1)
 	w := page.Items[0]
