@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"io"
 	"reflect"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 )
 
 // decodeModel decodes the JSON object data into v, a pointer to a local alias
@@ -25,12 +27,57 @@ func decodeModel(data []byte, v any, raw *json.RawMessage) error {
 		return nil
 	}
 	*raw = append((*raw)[:0], data...)
-	err := json.Unmarshal(data, v)
+	err := unmarshal(data, v)
 	var syntaxErr *json.SyntaxError
 	if err == nil || errors.As(err, &syntaxErr) {
 		return err
 	}
 	return decodeLenient(data, reflect.ValueOf(v).Elem())
+}
+
+// feeder is the reader under a pooled json.Decoder: it holds the one value
+// the next Decode reads.
+type feeder struct{ b []byte }
+
+func (f *feeder) Read(p []byte) (int, error) {
+	if len(f.b) == 0 {
+		return 0, io.EOF
+	}
+	n := copy(p, f.b)
+	f.b = f.b[n:]
+	return n, nil
+}
+
+// pooledDecoder is a json.Decoder kept for reuse with its feeder. A Decoder
+// keeps its scanner, its decoding state and its buffer from one value to
+// the next, where json.Unmarshal allocates them anew for every call: for
+// the 200 items of a page, that is most of the allocations of the decoding.
+type pooledDecoder struct {
+	f   feeder
+	dec *json.Decoder
+}
+
+var decoderPool = sync.Pool{New: func() any {
+	d := &pooledDecoder{}
+	d.dec = json.NewDecoder(&d.f)
+	return d
+}}
+
+// unmarshal is json.Unmarshal(data, v), for data holding one JSON value,
+// through a pooled Decoder. Anything unusual (an error, or input left
+// after the value) is handed to json.Unmarshal itself, so the outcome and
+// the error are exactly json.Unmarshal's; a Decoder that saw an error is
+// not reused.
+func unmarshal(data []byte, v any) error {
+	d := decoderPool.Get().(*pooledDecoder)
+	d.f.b = data
+	start := d.dec.InputOffset()
+	if err := d.dec.Decode(v); err != nil || len(d.f.b) != 0 || d.dec.InputOffset()-start != int64(len(data)) {
+		d.f.b = nil
+		return json.Unmarshal(data, v)
+	}
+	decoderPool.Put(d)
+	return nil
 }
 
 // jsonField is a struct field reachable by a JSON key.
@@ -173,21 +220,35 @@ func coerce(raw json.RawMessage, fv reflect.Value) bool {
 // scalarText returns the text of a JSON string, or the literal of a number or
 // boolean. Objects, arrays and null give "".
 func scalarText(raw json.RawMessage) string {
+	b, ok := scalarBytes(raw)
+	if ok {
+		return string(b)
+	}
+	var s string
+	if json.Unmarshal(bytes.TrimSpace(raw), &s) == nil {
+		return strings.TrimSpace(s)
+	}
+	return ""
+}
+
+// scalarBytes is scalarText without an allocation, for every value but a
+// string with escapes (ok false: the caller unquotes it).
+func scalarBytes(raw []byte) (b []byte, ok bool) {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 {
-		return ""
+		return nil, true
 	}
 	switch raw[0] {
 	case '"':
-		var s string
-		if json.Unmarshal(raw, &s) == nil {
-			return strings.TrimSpace(s)
+		inner := raw[1 : max(len(raw)-1, 1)]
+		if len(raw) < 2 || raw[len(raw)-1] != '"' || bytes.IndexByte(inner, '\\') >= 0 || !utf8.Valid(inner) {
+			return nil, false
 		}
-		return ""
+		return bytes.TrimSpace(inner), true
 	case '{', '[', 'n':
-		return ""
+		return nil, true
 	}
-	return string(raw)
+	return raw, true
 }
 
 func parseInt(s string) (int64, bool) {
@@ -207,11 +268,20 @@ func parseInt(s string) (int64, bool) {
 }
 
 func parseBool(s string) (bool, bool) {
-	switch strings.ToLower(s) {
-	case "true", "yes", "y", "1", "on":
-		return true, true
-	case "false", "no", "n", "0", "off", "":
-		return false, true
+	return parseBoolBytes([]byte(s))
+}
+
+// parseBoolBytes reads the spellings of a boolean, ignoring case.
+func parseBoolBytes(b []byte) (bool, bool) {
+	for _, w := range [...]string{"true", "yes", "y", "1", "on"} {
+		if len(b) == len(w) && bytes.EqualFold(b, []byte(w)) {
+			return true, true
+		}
+	}
+	for _, w := range [...]string{"false", "no", "n", "0", "off", ""} {
+		if len(b) == len(w) && bytes.EqualFold(b, []byte(w)) {
+			return false, true
+		}
 	}
 	return false, false
 }

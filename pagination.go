@@ -2,6 +2,7 @@ package convirza
 
 import (
 	"context"
+	"encoding/json"
 	"iter"
 	"net/url"
 	"strconv"
@@ -80,6 +81,80 @@ type listData[T any] struct {
 	Items      []T `json:"items"`
 	Total      int `json:"total"`
 }
+
+// decodeData reads the data object in place (see dataDecoder): each list
+// is decoded straight into a slice of its final length, and the total is
+// read without a second pass over the items.
+func (d *listData[T]) decodeData(b []byte, i int) (int, error) {
+	end, err := walkObject(b, i, func(key []byte, b []byte, i int) (int, error) {
+		if dst := d.list(key); dst != nil {
+			return decodeList(b, i, dst)
+		}
+		end, err := skipValue(b, i)
+		if err != nil || !keyIs(key, "total") {
+			return end, err
+		}
+		v := b[i:end]
+		if n, err := strconv.Atoi(string(v)); err == nil {
+			d.Total = n
+			return end, nil
+		}
+		return end, json.Unmarshal(v, &d.Total)
+	})
+	if err == errNotObject {
+		// Not an object: encoding/json says why.
+		if end, err = skipValue(b, i); err == nil {
+			type plain listData[T]
+			err = json.Unmarshal(b[skipSpace(b, i):end], (*plain)(d))
+		}
+	}
+	return end, err
+}
+
+// list returns the slice a key of the data object fills, or nil.
+func (d *listData[T]) list(key []byte) *[]T {
+	switch string(key) {
+	case "users":
+		return &d.Users
+	case "groups":
+		return &d.Groups
+	case "webhooks":
+		return &d.Webhooks
+	case "prompts":
+		return &d.Prompts
+	case "agents":
+		return &d.Agents
+	case "numbers":
+		return &d.Numbers
+	case "routes":
+		return &d.Routes
+	case "broadcasts":
+		return &d.Broadcasts
+	case "calls":
+		return &d.Calls
+	case "conversation":
+		return &d.Convos
+	case "ad_sources":
+		return &d.AdSources
+	case "industries":
+		return &d.Industries
+	case "tags":
+		return &d.Tags
+	case "items":
+		return &d.Items
+	}
+	for _, k := range listKeys {
+		if keyIs(key, k) {
+			return d.list([]byte(k))
+		}
+	}
+	return nil
+}
+
+// listKeys are the keys of listData's lists, for the case-insensitive
+// match of encoding/json.
+var listKeys = []string{"users", "groups", "webhooks", "prompts", "agents", "numbers", "routes",
+	"broadcasts", "calls", "conversation", "ad_sources", "industries", "tags", "items"}
 
 func (d *listData[T]) items() []T {
 	for _, s := range [][]T{d.Users, d.Groups, d.Webhooks, d.Prompts, d.Agents, d.Numbers, d.Routes,

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"sync"
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
@@ -95,7 +96,11 @@ type envelope struct {
 type flexInt int
 
 func (n *flexInt) UnmarshalJSON(b []byte) error {
-	v, _ := parseInt(scalarText(b))
+	text, ok := scalarBytes(b)
+	if !ok {
+		text = []byte(scalarText(b))
+	}
+	v, _ := parseInt(string(text))
 	*n = flexInt(v)
 	return nil
 }
@@ -224,40 +229,171 @@ func (c *Client) transportError(ctx context.Context, st *callState, err error) e
 }
 
 // decode reads an answer into out or into an *APIError, and closes it.
-// It returns the request id the answer carried.
+// It returns the request id the answer carried (when there is a logger to
+// tell it to).
+//
+// The body is read whole into a pooled buffer (it is one JSON value, which
+// encoding/json's Decoder would buffer whole anyway) and walked once:
+// the envelope's data goes straight to out, and the envelope's other
+// fields are turned into strings only for an error or a log line.
 func (c *Client) decode(resp *http.Response, st *callState, r *request, out any) (string, error) {
 	defer resp.Body.Close()
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		e := c.apiError(resp, st, r)
 		return e.RequestID, e
 	}
-	body := &limitedReader{r: resp.Body, n: c.maxBody}
-	var env envelope
-	var target any = &env
-	switch {
-	case r.auth:
-		target = out
-	case out == nil:
-		env.Data = &skipJSON{}
-	default:
-		env.Data = out
+	buf := getBuffer()
+	defer putBuffer(buf)
+	exceeded, err := readBody(buf, resp, c.maxBody)
+	if exceeded {
+		return "", fmt.Errorf("convirza: %s %s: %w: body larger than %d bytes", st.method, st.path, ErrInvalidResponse, c.maxBody)
 	}
-	if target != nil {
-		err := json.NewDecoder(body).Decode(target)
-		if err != nil && !(errors.Is(err, io.EOF) && body.read == 0) {
-			if body.exceeded {
-				return "", fmt.Errorf("convirza: %s %s: %w: body larger than %d bytes", st.method, st.path, ErrInvalidResponse, c.maxBody)
+	invalid := func(err error) error {
+		return fmt.Errorf("convirza: %s %s: %w: %v [request_id %s]", st.method, st.path, ErrInvalidResponse, err, resp.Header.Get("X-Request-Id"))
+	}
+	if err != nil {
+		return "", invalid(err)
+	}
+	body := buf.Bytes()
+	if len(body) == 0 {
+		// No body (a 204): nothing to decode.
+		return c.requestID(nil, resp), nil
+	}
+	if r.auth {
+		if out != nil {
+			end, err := skipValue(body, 0)
+			if err == nil {
+				err = json.Unmarshal(body[:end], out)
 			}
-			return "", fmt.Errorf("convirza: %s %s: %w: %v [request_id %s]", st.method, st.path, ErrInvalidResponse, err, resp.Header.Get("X-Request-Id"))
+			if err != nil {
+				return "", invalid(err)
+			}
 		}
+		return c.requestID(nil, resp), nil
 	}
-	drain(resp)
-	if !r.auth && env.Code >= 400 {
+	var env envelope
+	if out == nil {
+		out = &skipJSON{}
+	}
+	if err := env.decode(body, out); err != nil {
+		return "", invalid(err)
+	}
+	if env.Code >= 400 {
 		e := &APIError{StatusCode: int(env.Code), Code: int(env.Code), Method: st.method, Path: st.path}
 		fillAPIError(e, &env, resp)
 		return e.RequestID, e
 	}
-	return firstNonEmpty(env.RequestID, env.RequestID2, resp.Header.Get("X-Request-Id")), nil
+	return c.requestID(&env, resp), nil
+}
+
+// requestID is the request id of a successful answer, read only when a
+// logger may print it.
+func (c *Client) requestID(env *envelope, resp *http.Response) string {
+	if c.logger == nil {
+		return ""
+	}
+	if env == nil {
+		env = &envelope{}
+	}
+	return firstNonEmpty(env.RequestID, env.RequestID2, resp.Header.Get("X-Request-Id"))
+}
+
+// decode reads the envelope that b holds, decoding its data into out. Like
+// encoding/json's Decoder, it reads the first JSON value and ignores what
+// follows; keys match case-insensitively; when a key repeats, the last
+// wins.
+func (env *envelope) decode(b []byte, out any) error {
+	_, err := walkObject(b, 0, func(key []byte, b []byte, i int) (int, error) {
+		var dst *string
+		switch {
+		case keyIs(key, "data"):
+			return decodeInto(b, i, out)
+		case keyIs(key, "code"):
+			end, err := skipValue(b, i)
+			if err == nil {
+				err = env.Code.UnmarshalJSON(b[i:end])
+			}
+			return end, err
+		case keyIs(key, "message"):
+			dst = &env.Message
+		case keyIs(key, "request_id"):
+			dst = &env.RequestID
+		case keyIs(key, "requestId"):
+			dst = &env.RequestID2
+		case keyIs(key, "timestamp"):
+			dst = &env.Timestamp
+		case keyIs(key, "error"), keyIs(key, "errors"):
+			end, err := skipValue(b, i)
+			if err == nil {
+				raw := append(json.RawMessage(nil), b[i:end]...)
+				if keyIs(key, "error") {
+					env.Error = raw
+				} else {
+					env.Errors = raw
+				}
+			}
+			return end, err
+		default:
+			return skipValue(b, i)
+		}
+		end, err := skipValue(b, i)
+		if err != nil {
+			return end, err
+		}
+		return end, decodeString(b[i:end], dst)
+	})
+	if err == errNotObject {
+		// Not an object: encoding/json says why.
+		end, verr := skipValue(b, 0)
+		if verr != nil {
+			return verr
+		}
+		env.Data = out
+		return json.Unmarshal(b[skipSpace(b, 0):end], env)
+	}
+	return err
+}
+
+// decodeString decodes a checked JSON value into a string field: a string
+// without escapes directly, null as no change, anything else through
+// encoding/json (which also gives its error for a value of another type).
+func decodeString(v []byte, dst *string) error {
+	if len(v) >= 2 && v[0] == '"' && bytes.IndexByte(v, '\\') < 0 {
+		*dst = string(v[1 : len(v)-1])
+		return nil
+	}
+	return json.Unmarshal(v, dst)
+}
+
+// bufferPool recycles the buffers that answers are read into.
+var bufferPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// maxPooledBuffer is the largest buffer kept for reuse; a rare huge answer
+// is left to the garbage collector rather than held by the pool.
+const maxPooledBuffer = 4 << 20
+
+func getBuffer() *bytes.Buffer { return bufferPool.Get().(*bytes.Buffer) }
+
+func putBuffer(b *bytes.Buffer) {
+	if b.Cap() > maxPooledBuffer {
+		return
+	}
+	b.Reset()
+	bufferPool.Put(b)
+}
+
+// readBody reads the whole body into buf, sized from Content-Length when
+// the server sent one. It reports exceeded, without reading further, once
+// more than limit bytes arrive.
+func readBody(buf *bytes.Buffer, resp *http.Response, limit int64) (exceeded bool, err error) {
+	if n := resp.ContentLength; n > 0 && n <= limit {
+		buf.Grow(int(n) + bytes.MinRead) // ReadFrom wants MinRead free to see the end
+	}
+	_, err = buf.ReadFrom(io.LimitReader(resp.Body, limit+1))
+	if int64(buf.Len()) > limit {
+		return true, nil
+	}
+	return false, err
 }
 
 // skipJSON reads and discards a JSON value.
@@ -334,27 +470,6 @@ func firstNonEmpty(s ...string) string {
 func drain(resp *http.Response) {
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	_ = resp.Body.Close()
-}
-
-// limitedReader fails once more than n bytes are read.
-type limitedReader struct {
-	r        io.Reader
-	n        int64
-	read     int64
-	exceeded bool
-}
-
-func (l *limitedReader) Read(p []byte) (int, error) {
-	if l.read >= l.n {
-		l.exceeded = true
-		return 0, ErrInvalidResponse
-	}
-	if rem := l.n - l.read; int64(len(p)) > rem {
-		p = p[:rem]
-	}
-	n, err := l.r.Read(p)
-	l.read += int64(n)
-	return n, err
 }
 
 // logDone writes the debug line that closes a call.

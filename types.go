@@ -12,7 +12,11 @@ type Bool bool
 
 // UnmarshalJSON implements json.Unmarshaler.
 func (b *Bool) UnmarshalJSON(data []byte) error {
-	v, _ := parseBool(scalarText(data))
+	text, ok := scalarBytes(data)
+	if !ok {
+		text = []byte(scalarText(data))
+	}
+	v, _ := parseBoolBytes(text)
 	*b = Bool(v)
 	return nil
 }
