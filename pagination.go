@@ -79,7 +79,13 @@ type listData[T any] struct {
 	Industries []T `json:"industries"`
 	Tags       []T `json:"tags"`
 	Items      []T `json:"items"`
-	Total      int `json:"total"`
+	// Other spellings the docs show for some areas.
+	MediaPrompts  []T `json:"media_prompts"`
+	AIVoiceAgents []T `json:"ai_voice_agents"`
+	ProvRoutes    []T `json:"provisioned_routes"`
+	Broadcast     []T `json:"broadcast"`
+
+	Total int `json:"total"`
 }
 
 // decodeData reads the data object in place (see dataDecoder): each list
@@ -158,7 +164,8 @@ var listKeys = []string{"users", "groups", "webhooks", "prompts", "agents", "num
 
 func (d *listData[T]) items() []T {
 	for _, s := range [][]T{d.Users, d.Groups, d.Webhooks, d.Prompts, d.Agents, d.Numbers, d.Routes,
-		d.Broadcasts, d.Calls, d.Convos, d.AdSources, d.Industries, d.Tags, d.Items} {
+		d.Broadcasts, d.Calls, d.Convos, d.AdSources, d.Industries, d.Tags, d.Items,
+		d.MediaPrompts, d.AIVoiceAgents, d.ProvRoutes, d.Broadcast} {
 		if s != nil {
 			return s
 		}

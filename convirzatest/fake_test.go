@@ -104,7 +104,7 @@ func TestBodyLimits(t *testing.T) {
 	}
 
 	// Multipart bodies are left to their handler; here there is none.
-	req = httptest.NewRequest("POST", "/v3/media-prompts", strings.NewReader("--x--"))
+	req = httptest.NewRequest("POST", "/v3/no-such-upload", strings.NewReader("--x--"))
 	req.Header.Set("Content-Type", "multipart/form-data; boundary=x")
 	rec = httptest.NewRecorder()
 	s.ServeHTTP(rec, req)

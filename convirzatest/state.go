@@ -19,10 +19,15 @@ type state struct {
 	Version int   `json:"version"`
 	NextID  int64 `json:"next_id"` // the next id of any record, whatever its kind
 
-	OrgUnits      map[int64]*orgUnit       `json:"org_units"`
-	Users         map[int64]*user          `json:"users"`
-	AccessTokens  map[string]*accessToken  `json:"access_tokens"`  // keyed by tokenKey(token)
-	RefreshTokens map[string]*refreshToken `json:"refresh_tokens"` // keyed by tokenKey(token)
+	OrgUnits      map[int64]*orgUnit          `json:"org_units"`
+	Users         map[int64]*user             `json:"users"`
+	AccessTokens  map[string]*accessToken     `json:"access_tokens"`  // keyed by tokenKey(token)
+	RefreshTokens map[string]*refreshToken    `json:"refresh_tokens"` // keyed by tokenKey(token)
+	Prompts       map[int64]*prompt           `json:"prompts"`
+	AIVoiceAgents map[int64]*aiVoiceAgent     `json:"ai_voice_agents"`
+	PhoneNumbers  map[int64]*phoneNumber      `json:"phone_numbers"`
+	Routes        map[int64]*provisionedRoute `json:"provisioned_routes"`
+	Broadcasts    map[int64]*broadcast        `json:"broadcasts"`
 }
 
 // firstUserID is where the id allocator starts: the docs' user ids look like

@@ -1,0 +1,261 @@
+package convirzatest
+
+import (
+	"cmp"
+	"math"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+)
+
+func init() {
+	register([]route{
+		{pattern: "GET /v3/ai-voice-agents", access: anyRole, handle: listAIVoiceAgents},
+		{pattern: "POST /v3/ai-voice-agents", access: adminOrStandard, handle: createAIVoiceAgent},
+		{pattern: "GET /v3/ai-voice-agents/{id}", access: anyRole, handle: getAIVoiceAgent},
+		{pattern: "PUT /v3/ai-voice-agents/{id}", access: adminOrStandard, handle: updateAIVoiceAgent},
+		{pattern: "PATCH /v3/ai-voice-agents/{id}", access: adminOrStandard, handle: patchAIVoiceAgent},
+		{pattern: "DELETE /v3/ai-voice-agents/{id}", access: adminOrStandard, handle: deleteAIVoiceAgent},
+	}, nil)
+}
+
+// Defaults of an AI voice agent's optional fields.
+const (
+	defaultAgentVoice    = "female-1"
+	defaultAgentLanguage = "en-US"
+)
+
+// aiVoiceAgent is an AI voice agent (api/agents.md). Nullable wire fields
+// are pointers.
+type aiVoiceAgent struct {
+	ID           int64     `json:"id"`
+	OrgUnitID    int64     `json:"org_unit_id"`
+	Name         string    `json:"name"`
+	Greeting     *string   `json:"greeting"`
+	Instructions *string   `json:"instructions"`
+	Voice        string    `json:"voice"`
+	Language     string    `json:"language"`
+	TransferTo   *string   `json:"transfer_to"`
+	Status       string    `json:"status"` // active or inactive
+	Created      time.Time `json:"created"`
+	Modified     time.Time `json:"modified"`
+}
+
+// agentItem is the Agent object of api/agents.md, field for field.
+type agentItem struct {
+	AgentID       int64   `json:"agent_id"`
+	OrgUnitID     int64   `json:"org_unit_id"`
+	AgentName     string  `json:"agent_name"`
+	Greeting      *string `json:"greeting"`
+	Instructions  *string `json:"instructions"`
+	Voice         string  `json:"voice"`
+	Language      string  `json:"language"`
+	TransferTo    *string `json:"transfer_to"`
+	Status        string  `json:"status"`
+	AgentCreated  string  `json:"agent_created"`
+	AgentModified string  `json:"agent_modified"`
+}
+
+func (a *aiVoiceAgent) item() agentItem {
+	return agentItem{
+		AgentID: a.ID, OrgUnitID: a.OrgUnitID, AgentName: a.Name, Greeting: a.Greeting,
+		Instructions: a.Instructions, Voice: a.Voice, Language: a.Language, TransferTo: a.TransferTo,
+		Status: a.Status, AgentCreated: iso(a.Created), AgentModified: iso(a.Modified),
+	}
+}
+
+// listAIVoiceAgents is GET /v3/ai-voice-agents: the agents of org_unit_id
+// and the units below it, oldest first.
+func listAIVoiceAgents(c *call) (any, *apiError) {
+	q := c.query()
+	ouID := q.int("org_unit_id", c.caller.OrgUnitID, 1, math.MaxInt64)
+	status := q.enum("status", "", statusActive, statusInactive)
+	limit, offset := q.paging(100)
+	if err := q.err(); err != nil {
+		return nil, err
+	}
+	if c.st.orgUnit(ouID) == nil || !c.inScope(ouID) {
+		return nil, errorf(http.StatusForbidden, "org unit %d is outside your hierarchy", ouID)
+	}
+	var found []*aiVoiceAgent
+	for _, a := range c.st.AIVoiceAgents {
+		if c.st.within(ouID, a.OrgUnitID) && (status == "" || a.Status == status) {
+			found = append(found, a)
+		}
+	}
+	slices.SortFunc(found, func(a, b *aiVoiceAgent) int {
+		return cmp.Or(a.Created.Compare(b.Created), cmp.Compare(a.ID, b.ID))
+	})
+	items := []agentItem{}
+	for _, a := range page(found, limit, offset) {
+		items = append(items, a.item())
+	}
+	return map[string]any{"agents": items, "total": len(found)}, nil
+}
+
+// visibleAIVoiceAgent returns the agent with that id, or the 404 for it:
+// agents outside the caller's scope are not found (S1).
+func (c *call) visibleAIVoiceAgent(id int64) (*aiVoiceAgent, *apiError) {
+	a := c.st.AIVoiceAgents[id]
+	if a == nil || !c.inScope(a.OrgUnitID) {
+		return nil, notFound("AI voice agent")
+	}
+	return a, nil
+}
+
+// getAIVoiceAgent is GET /v3/ai-voice-agents/{id}.
+func getAIVoiceAgent(c *call) (any, *apiError) {
+	id, err := c.pathID("id")
+	if err != nil {
+		return nil, err
+	}
+	a, err := c.visibleAIVoiceAgent(id)
+	if err != nil {
+		return nil, err
+	}
+	return a.item(), nil
+}
+
+// agentBody is a decoded Create, Update or Patch Agent body.
+type agentBody struct {
+	name, voice, language, status  field[string]
+	greeting, instructions, transf field[string] // nullable
+	ouID                           field[int64]
+}
+
+// agentFields are the members agentBody knows; PATCH needs one (X1).
+var agentFields = []string{"agent_name", "org_unit_id", "greeting", "instructions", "voice", "language",
+	"transfer_to", "status"}
+
+// decodeAgentBody validates an agent body (the 400 step), the org unit's
+// existence and scope included (S7). With patch false (create, PUT)
+// agent_name is required and null counts as absent; with patch true every
+// member is optional and null clears the nullable ones (greeting,
+// instructions, transfer_to) and is refused on the others.
+func (c *call) decodeAgentBody(patch bool) (agentBody, *apiError) {
+	var b agentBody
+	o, err := c.object()
+	if err != nil {
+		return b, err
+	}
+	str := func(f *field[string], name string, nullable bool) {
+		switch {
+		case o.isNull(name) && nullable:
+			*f = field[string]{set: true, null: true}
+		case o.isNull(name) && patch:
+			o.fail(name, "must not be null")
+		case o.has(name):
+			f.v, f.set = o.str(name)
+		}
+	}
+	if patch {
+		str(&b.name, "agent_name", false)
+	} else {
+		b.name.v, b.name.set = o.text("agent_name")
+	}
+	str(&b.voice, "voice", false)
+	str(&b.language, "language", false)
+	str(&b.status, "status", false)
+	str(&b.greeting, "greeting", true)
+	str(&b.instructions, "instructions", true)
+	str(&b.transf, "transfer_to", true)
+	for _, f := range []struct {
+		v    field[string]
+		name string
+	}{{b.name, "agent_name"}, {b.voice, "voice"}, {b.language, "language"}} {
+		if f.v.set && !f.v.null && strings.TrimSpace(f.v.v) == "" {
+			o.fail(f.name, "must not be empty")
+		}
+	}
+	if b.status.set && b.status.v != statusActive && b.status.v != statusInactive {
+		o.fail("status", "must be active or inactive")
+	}
+	if o.isNull("org_unit_id") && patch {
+		o.fail("org_unit_id", "must not be null")
+	} else if n, ok := o.int("org_unit_id"); ok {
+		if c.st.orgUnit(n) == nil || !c.inScope(n) {
+			o.fail("org_unit_id", "org unit does not exist or is outside your hierarchy")
+		} else {
+			b.ouID = field[int64]{set: true, v: n}
+		}
+	}
+	if patch && len(o.errs) == 0 && !slices.ContainsFunc(agentFields, o.has) {
+		o.fail("body", "must change at least one field")
+	}
+	return b, o.err()
+}
+
+// apply writes the body onto a. With full set (create, PUT) the members
+// that were not sent take their defaults; otherwise (PATCH) they stay.
+func (b agentBody) apply(a *aiVoiceAgent, full bool, callerOU int64) {
+	setTo := func(dst *string, f field[string], def string) {
+		if f.set {
+			*dst = f.v
+		} else if full {
+			*dst = def
+		}
+	}
+	setTo(&a.Name, b.name, a.Name)
+	setTo(&a.Voice, b.voice, defaultAgentVoice)
+	setTo(&a.Language, b.language, defaultAgentLanguage)
+	setTo(&a.Status, b.status, statusActive)
+	setNullable(&a.Greeting, b.greeting, full)
+	setNullable(&a.Instructions, b.instructions, full)
+	setNullable(&a.TransferTo, b.transf, full)
+	switch {
+	case b.ouID.set:
+		a.OrgUnitID = b.ouID.v
+	case full && a.OrgUnitID == 0:
+		a.OrgUnitID = callerOU
+	}
+}
+
+// createAIVoiceAgent is POST /v3/ai-voice-agents.
+func createAIVoiceAgent(c *call) (any, *apiError) {
+	b, err := c.decodeAgentBody(false)
+	if err != nil {
+		return nil, err
+	}
+	a := &aiVoiceAgent{ID: c.st.newID(), Created: c.now, Modified: c.now}
+	b.apply(a, true, c.caller.OrgUnitID)
+	c.st.AIVoiceAgents[a.ID] = a
+	return map[string]int64{"agentId": a.ID}, nil
+}
+
+// updateAIVoiceAgent is PUT and patchAIVoiceAgent PATCH
+// /v3/ai-voice-agents/{id}: the body is checked (400) before the id (404).
+// A PUT keeps the agent's org unit when the body names none.
+func updateAIVoiceAgent(c *call) (any, *apiError) { return c.editAIVoiceAgent(false) }
+func patchAIVoiceAgent(c *call) (any, *apiError)  { return c.editAIVoiceAgent(true) }
+
+func (c *call) editAIVoiceAgent(patch bool) (any, *apiError) {
+	id, err := c.pathID("id")
+	if err != nil {
+		return nil, err
+	}
+	b, err := c.decodeAgentBody(patch)
+	if err != nil {
+		return nil, err
+	}
+	a, err := c.visibleAIVoiceAgent(id)
+	if err != nil {
+		return nil, err
+	}
+	b.apply(a, !patch, c.caller.OrgUnitID)
+	a.Modified = c.now
+	return a.item(), nil
+}
+
+// deleteAIVoiceAgent is DELETE /v3/ai-voice-agents/{id}: a hard delete.
+func deleteAIVoiceAgent(c *call) (any, *apiError) {
+	id, err := c.pathID("id")
+	if err != nil {
+		return nil, err
+	}
+	if _, err := c.visibleAIVoiceAgent(id); err != nil {
+		return nil, err
+	}
+	delete(c.st.AIVoiceAgents, id)
+	return map[string]int64{"agentId": id}, nil
+}

@@ -1,0 +1,445 @@
+package convirzatest
+
+import (
+	"bytes"
+	"cmp"
+	"encoding/json"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+)
+
+func init() {
+	register([]route{
+		{pattern: "GET /v3/provisioned-routes", access: anyRole, handle: listRoutes},
+		{pattern: "POST /v3/provisioned-routes", access: adminOrStandard, handle: createRoute},
+		{pattern: "GET /v3/provisioned-routes/{id}", access: anyRole, handle: getRoute},
+		{pattern: "PUT /v3/provisioned-routes/{id}", access: adminOrStandard, handle: updateRoute},
+		{pattern: "PATCH /v3/provisioned-routes/{id}", access: adminOrStandard, handle: patchRoute},
+		{pattern: "DELETE /v3/provisioned-routes/{id}", access: adminOrStandard, handle: deleteRoute},
+	}, nil) // seeded by seedNumbers, after the numbers they use
+}
+
+// Seeded routes.
+const (
+	// AcmeRouteID forwards Acme's main line (AcmeProvisionedNumberID).
+	AcmeRouteID int64 = 9001
+	// OtherAccountRouteID is Globex's route, outside every Acme user's scope.
+	OtherAccountRouteID int64 = 9005
+)
+
+// routingTypes are the API spellings of the ten routing types. Bodies may
+// use the display forms ("Round robin", "IVR"): they are read ignoring case,
+// with spaces and hyphens as underscores, and stored in this form.
+var routingTypes = []string{"forward", "ivr", "georoute", "simultaneous", "percentage", "hangup", "schedule",
+	"voicemail", "outbound", "round_robin"}
+
+const (
+	routeActive   = "active"
+	routeInactive = "inactive"
+)
+
+// provisionedRoute is a route record. Nullable wire fields are pointers.
+type provisionedRoute struct {
+	ID              int64           `json:"id"`
+	OrgUnitID       int64           `json:"org_unit_id"`
+	CampaignID      *int64          `json:"campaign_id"`
+	Name            string          `json:"name"`
+	PhoneNumberID   int64           `json:"phone_number_id"`
+	RoutingType     string          `json:"routing_type"`
+	RingTo          *string         `json:"ring_to"`
+	RecordCall      bool            `json:"record_call"`
+	WhisperPromptID *int64          `json:"whisper_prompt_id"`
+	Config          json.RawMessage `json:"config"` // an object, or null
+	Status          string          `json:"status"`
+	Created         time.Time       `json:"created"`
+	Modified        time.Time       `json:"modified"`
+}
+
+func seedRoutes(s *state) {
+	created := time.Date(2025, 6, 2, 14, 0, 0, 0, time.UTC)
+	add := func(id, numberID, ou int64, name, ringTo string) {
+		s.Routes[id] = &provisionedRoute{
+			ID: id, OrgUnitID: ou, Name: name, PhoneNumberID: numberID, RoutingType: "forward", RingTo: ptr(ringTo),
+			RecordCall: true, Config: json.RawMessage(`{}`), Status: routeActive, Created: created, Modified: created,
+		}
+		n := s.PhoneNumbers[numberID]
+		n.Status, n.RouteID = numberProvisioned, ptr(id)
+	}
+	add(AcmeRouteID, AcmeProvisionedNumberID, AccountOrgUnitID, "Main line", "+12125550101")
+	add(OtherAccountRouteID, OtherAccountNumberID, OtherAccountOrgUnitID, "Globex main line", "+12135550104")
+}
+
+// routeView is the Route object of api/routes.md.
+type routeView struct {
+	ID              int64           `json:"provisioned_route_id"`
+	OrgUnitID       int64           `json:"org_unit_id"`
+	CampaignID      *int64          `json:"campaign_id"`
+	Name            string          `json:"route_name"`
+	PhoneNumberID   int64           `json:"phone_number_id"`
+	PhoneNumber     string          `json:"phone_number"`
+	RoutingType     string          `json:"routing_type"`
+	RingTo          *string         `json:"ring_to"`
+	RecordCall      bool            `json:"record_call"`
+	WhisperPromptID *int64          `json:"whisper_prompt_id"`
+	RouteConfig     json.RawMessage `json:"route_config"`
+	Status          string          `json:"status"`
+	Created         string          `json:"route_created"`
+	Modified        string          `json:"route_modified"`
+}
+
+func (s *state) routeView(r *provisionedRoute) routeView {
+	v := routeView{
+		ID: r.ID, OrgUnitID: r.OrgUnitID, CampaignID: r.CampaignID, Name: r.Name, PhoneNumberID: r.PhoneNumberID,
+		RoutingType: r.RoutingType, RingTo: r.RingTo, RecordCall: r.RecordCall, WhisperPromptID: r.WhisperPromptID,
+		RouteConfig: r.Config, Status: r.Status, Created: iso(r.Created), Modified: iso(r.Modified),
+	}
+	if len(v.RouteConfig) == 0 {
+		v.RouteConfig = json.RawMessage(`null`)
+	}
+	if n := s.PhoneNumbers[r.PhoneNumberID]; n != nil {
+		v.PhoneNumber = n.Number
+	}
+	return v
+}
+
+// listRoutes is GET /v3/provisioned-routes.
+func listRoutes(c *call) (any, *apiError) {
+	q := c.query()
+	campaign := q.int("campaign_id", 0, 1, 1<<62)
+	status := q.enum("status", "", routeActive, routeInactive)
+	limit, offset := q.paging(100)
+	ouID, err := c.listOrgUnit(q)
+	if err != nil {
+		return nil, err
+	}
+	var found []*provisionedRoute
+	for _, r := range c.st.Routes {
+		switch {
+		case !c.st.within(ouID, r.OrgUnitID),
+			campaign != 0 && (r.CampaignID == nil || *r.CampaignID != campaign),
+			status != "" && r.Status != status:
+			continue
+		}
+		found = append(found, r)
+	}
+	slices.SortFunc(found, func(a, b *provisionedRoute) int { return cmp.Compare(a.ID, b.ID) })
+	items := []routeView{}
+	for _, r := range page(found, limit, offset) {
+		items = append(items, c.st.routeView(r))
+	}
+	return map[string]any{"routes": items, "total": len(found)}, nil
+}
+
+// visibleRoute returns the route with that id, or the 404 for it.
+func (c *call) visibleRoute(id int64) (*provisionedRoute, *apiError) {
+	r := c.st.Routes[id]
+	if r == nil || !c.inScope(r.OrgUnitID) {
+		return nil, notFound("Route")
+	}
+	return r, nil
+}
+
+// getRoute is GET /v3/provisioned-routes/{id}.
+func getRoute(c *call) (any, *apiError) {
+	id, err := c.pathID("id")
+	if err != nil {
+		return nil, err
+	}
+	r, err := c.visibleRoute(id)
+	if err != nil {
+		return nil, err
+	}
+	return c.st.routeView(r), nil
+}
+
+// routeBody is a decoded Create, Update or Patch Route body.
+type routeBody struct {
+	name, routingType, status   field[string]
+	numberID, ouID              field[int64]
+	campaignID, whisperPromptID field[int64] // nullable
+	ringTo                      field[string]
+	recordCall                  field[bool]
+	config                      field[json.RawMessage]
+}
+
+var routeFields = []string{"route_name", "phone_number_id", "routing_type", "org_unit_id", "campaign_id", "ring_to",
+	"record_call", "whisper_prompt_id", "route_config", "status"}
+
+// decodeRouteBody validates a route body (the 400 step). Create and PUT
+// need route_name, phone_number_id and routing_type; PATCH needs one member
+// at least (X1). Null clears campaign_id, ring_to, whisper_prompt_id and
+// route_config, and is refused elsewhere on PATCH.
+func decodeRouteBody(o *object, patch bool) (routeBody, *apiError) {
+	var b routeBody
+	b.name = textMember(o, "route_name", patch)
+	b.numberID = idMember(o, "phone_number_id", true, patch)
+	b.ouID = idMember(o, "org_unit_id", false, patch)
+	b.campaignID = nullableIDMember(o, "campaign_id")
+	b.whisperPromptID = nullableIDMember(o, "whisper_prompt_id")
+	if t := textMember(o, "routing_type", patch); t.set {
+		canon := strings.NewReplacer(" ", "_", "-", "_").Replace(strings.ToLower(strings.TrimSpace(t.v)))
+		if !slices.Contains(routingTypes, canon) {
+			o.fail("routing_type", "must be one of: "+strings.Join(routingTypes, ", "))
+		} else {
+			b.routingType = field[string]{set: true, v: canon}
+		}
+	}
+	b.status = enumMember(o, "status", patch, routeActive, routeInactive)
+	b.recordCall = boolMember(o, "record_call", patch)
+	if o.isNull("ring_to") {
+		b.ringTo = field[string]{set: true, null: true}
+	} else if b.ringTo.v, b.ringTo.set = o.str("ring_to"); b.ringTo.set && strings.TrimSpace(b.ringTo.v) == "" {
+		o.fail("ring_to", "must not be empty")
+	}
+	switch {
+	case o.isNull("route_config"):
+		b.config = field[json.RawMessage]{set: true, null: true}
+	case o.has("route_config"):
+		if raw := bytes.TrimSpace(o.m["route_config"]); len(raw) == 0 || raw[0] != '{' {
+			o.fail("route_config", "must be an object")
+		} else {
+			b.config = field[json.RawMessage]{set: true, v: json.RawMessage(raw)}
+		}
+	}
+	if patch && len(o.errs) == 0 && !slices.ContainsFunc(routeFields, o.has) {
+		o.fail("body", "must change at least one field") // X1
+	}
+	return b, o.err()
+}
+
+// checkRouteRefs applies S7 and R1 to a body: the org unit must be in
+// scope, and a new number must be a reserved or provisioned number held by
+// the caller's hierarchy (400). It returns the body's number, or nil when
+// the body names none.
+func (c *call) checkRouteRefs(b routeBody) (*phoneNumber, *apiError) {
+	if b.ouID.set && (c.st.orgUnit(b.ouID.v) == nil || !c.inScope(b.ouID.v)) {
+		return nil, invalid(fieldError{"org_unit_id", "org unit does not exist or is outside your hierarchy"})
+	}
+	if !b.numberID.set {
+		return nil, nil
+	}
+	n := c.heldNumber(b.numberID.v)
+	if n == nil {
+		return nil, invalid(fieldError{"phone_number_id", "is not a number reserved by your hierarchy"})
+	}
+	return n, nil
+}
+
+// apply writes the body onto r; with full set (create, PUT) the members
+// that were not sent take their defaults.
+func (b routeBody) apply(r *provisionedRoute, full bool) {
+	setTo := func(dst *string, f field[string], def string) {
+		if f.set {
+			*dst = f.v
+		} else if full {
+			*dst = def
+		}
+	}
+	setTo(&r.Name, b.name, r.Name)
+	setTo(&r.RoutingType, b.routingType, r.RoutingType)
+	setTo(&r.Status, b.status, routeActive)
+	if b.numberID.set {
+		r.PhoneNumberID = b.numberID.v
+	}
+	if b.ouID.set {
+		r.OrgUnitID = b.ouID.v
+	}
+	setNullable(&r.CampaignID, b.campaignID, full)
+	setNullable(&r.WhisperPromptID, b.whisperPromptID, full)
+	setNullable(&r.RingTo, b.ringTo, full)
+	if b.recordCall.set || full {
+		r.RecordCall = b.recordCall.v
+	}
+	switch {
+	case b.config.set:
+		r.Config = b.config.v // nil when null
+	case full:
+		r.Config = json.RawMessage(`{}`)
+	}
+}
+
+// forwardNeedsRingTo is R3, checked on the route as it would be after the
+// write.
+func forwardNeedsRingTo(r *provisionedRoute) *apiError {
+	if r.RoutingType == "forward" && (r.RingTo == nil || strings.TrimSpace(*r.RingTo) == "") {
+		return invalid(fieldError{"ring_to", "is required when routing_type is forward"})
+	}
+	return nil
+}
+
+// provision attaches number n to route r (R2: a number serves one route).
+func provision(n *phoneNumber, r *provisionedRoute) *apiError {
+	if n.Status == numberProvisioned && (n.RouteID == nil || *n.RouteID != r.ID) {
+		return errorf(http.StatusConflict, "Number %s is already attached to another route", n.Number)
+	}
+	return nil
+}
+
+// createRoute is POST /v3/provisioned-routes: the number becomes provisioned.
+func createRoute(c *call) (any, *apiError) {
+	o, err := c.object()
+	if err != nil {
+		return nil, err
+	}
+	b, err := decodeRouteBody(o, false)
+	if err != nil {
+		return nil, err
+	}
+	n, err := c.checkRouteRefs(b)
+	if err != nil {
+		return nil, err
+	}
+	r := &provisionedRoute{OrgUnitID: *n.OrgUnitID, Created: c.now, Modified: c.now}
+	b.apply(r, true)
+	if err := forwardNeedsRingTo(r); err != nil {
+		return nil, err
+	}
+	if err := provision(n, r); err != nil {
+		return nil, err
+	}
+	r.ID = c.st.newID()
+	c.st.Routes[r.ID] = r
+	n.Status, n.RouteID = numberProvisioned, ptr(r.ID)
+	return map[string]int64{"provisionedRouteId": r.ID}, nil
+}
+
+// updateRoute is PUT /v3/provisioned-routes/{id} and patchRoute PATCH. A new
+// phone_number_id moves the route: the old number returns to reserved.
+func updateRoute(c *call) (any, *apiError) { return c.editRoute(false) }
+func patchRoute(c *call) (any, *apiError)  { return c.editRoute(true) }
+
+func (c *call) editRoute(patch bool) (any, *apiError) {
+	id, err := c.pathID("id")
+	if err != nil {
+		return nil, err
+	}
+	o, err := c.object()
+	if err != nil {
+		return nil, err
+	}
+	b, err := decodeRouteBody(o, patch)
+	if err != nil {
+		return nil, err
+	}
+	n, err := c.checkRouteRefs(b)
+	if err != nil {
+		return nil, err
+	}
+	r, err := c.visibleRoute(id)
+	if err != nil {
+		return nil, err
+	}
+	next := *r
+	b.apply(&next, !patch)
+	if !b.ouID.set && !patch && n != nil {
+		next.OrgUnitID = *n.OrgUnitID // PUT without org_unit_id: the number's, as on create
+	}
+	if err := forwardNeedsRingTo(&next); err != nil {
+		return nil, err
+	}
+	if n != nil {
+		if err := provision(n, r); err != nil {
+			return nil, err
+		}
+	}
+	if next.PhoneNumberID != r.PhoneNumberID {
+		if old := c.st.PhoneNumbers[r.PhoneNumberID]; old != nil {
+			old.Status, old.RouteID = numberReserved, nil
+		}
+		n.Status, n.RouteID = numberProvisioned, ptr(r.ID)
+	}
+	next.Modified = c.now
+	*r = next
+	return c.st.routeView(r), nil
+}
+
+// deleteRoute is DELETE /v3/provisioned-routes/{id}: its number returns to
+// reserved, still held by its org unit (R4).
+func deleteRoute(c *call) (any, *apiError) {
+	id, err := c.pathID("id")
+	if err != nil {
+		return nil, err
+	}
+	r, err := c.visibleRoute(id)
+	if err != nil {
+		return nil, err
+	}
+	if n := c.st.PhoneNumbers[r.PhoneNumberID]; n != nil && n.RouteID != nil && *n.RouteID == r.ID {
+		n.Status, n.RouteID = numberReserved, nil
+	}
+	delete(c.st.Routes, id)
+	return map[string]int64{"provisionedRouteId": id}, nil
+}
+
+// Body member readers shared by the numbers, routes and broadcasts areas.
+// On create and PUT (patch false) a required member must be present and
+// null counts as absent elsewhere; on PATCH every member is optional but
+// null is refused where the field is not nullable.
+
+// textMember reads a non-blank string.
+func textMember(o *object, name string, patch bool) (f field[string]) {
+	switch {
+	case !patch:
+		f.v, f.set = o.text(name)
+	case !o.has(name):
+	case o.isNull(name):
+		o.fail(name, "must not be null")
+	default:
+		if f.v, f.set = o.str(name); f.set && strings.TrimSpace(f.v) == "" {
+			o.fail(name, "must not be empty")
+			f.set = false
+		}
+	}
+	return f
+}
+
+// idMember reads a positive integer.
+func idMember(o *object, name string, required, patch bool) (f field[int64]) {
+	switch {
+	case !o.has(name) || (o.isNull(name) && !patch):
+		if required && !patch {
+			o.fail(name, "is required")
+		}
+	case o.isNull(name):
+		o.fail(name, "must not be null")
+	default:
+		if f.v, f.set = o.int(name); f.set && f.v <= 0 {
+			o.fail(name, "must be a positive integer")
+			f.set = false
+		}
+	}
+	return f
+}
+
+// nullableIDMember reads a positive integer that null clears.
+func nullableIDMember(o *object, name string) field[int64] {
+	if o.isNull(name) {
+		return field[int64]{set: true, null: true}
+	}
+	return idMember(o, name, false, false)
+}
+
+// enumMember reads one of the allowed values (case-sensitive).
+func enumMember(o *object, name string, patch bool, allowed ...string) (f field[string]) {
+	if patch && o.isNull(name) {
+		o.fail(name, "must not be null")
+		return f
+	}
+	if f.v, f.set = o.str(name); f.set && !slices.Contains(allowed, f.v) {
+		o.fail(name, "must be one of: "+strings.Join(allowed, ", "))
+		f.set = false
+	}
+	return f
+}
+
+// boolMember reads a boolean.
+func boolMember(o *object, name string, patch bool) (f field[bool]) {
+	if patch && o.isNull(name) {
+		o.fail(name, "must not be null")
+		return f
+	}
+	f.v, f.set = o.boolean(name)
+	return f
+}
