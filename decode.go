@@ -63,11 +63,13 @@ var decoderPool = sync.Pool{New: func() any {
 	return d
 }}
 
-// unmarshal is json.Unmarshal(data, v), for data holding one JSON value,
-// through a pooled Decoder. Anything unusual (an error, or input left
-// after the value) is handed to json.Unmarshal itself, so the outcome and
-// the error are exactly json.Unmarshal's; a Decoder that saw an error is
-// not reused.
+// unmarshal is json.Unmarshal(data, v) through a pooled Decoder, for data
+// that holds one JSON value (what an UnmarshalJSON method is given).
+// Anything unusual (an error, or input left after the value) is handed to
+// json.Unmarshal itself, so the outcome and the error are json.Unmarshal's
+// (past a first value followed by more than white space, v may hold that
+// first value, as with a json.Decoder); a Decoder that saw an error is not
+// reused.
 func unmarshal(data []byte, v any) error {
 	d := decoderPool.Get().(*pooledDecoder)
 	d.f.b = data

@@ -5,7 +5,10 @@ import (
 	"encoding/json"
 	"iter"
 	"net/url"
+	"reflect"
 	"strconv"
+	"strings"
+	"sync"
 )
 
 // MaxLimit is the largest page size the API accepts.
@@ -117,50 +120,36 @@ func (d *listData[T]) decodeData(b []byte, i int) (int, error) {
 	return end, err
 }
 
-// list returns the slice a key of the data object fills, or nil.
+// list returns the slice a key of the data object fills, or nil. The keys
+// are read from listData's tags, so a list key added there is decoded here
+// too.
 func (d *listData[T]) list(key []byte) *[]T {
-	switch string(key) {
-	case "users":
-		return &d.Users
-	case "groups":
-		return &d.Groups
-	case "webhooks":
-		return &d.Webhooks
-	case "prompts":
-		return &d.Prompts
-	case "agents":
-		return &d.Agents
-	case "numbers":
-		return &d.Numbers
-	case "routes":
-		return &d.Routes
-	case "broadcasts":
-		return &d.Broadcasts
-	case "calls":
-		return &d.Calls
-	case "conversation":
-		return &d.Convos
-	case "ad_sources":
-		return &d.AdSources
-	case "industries":
-		return &d.Industries
-	case "tags":
-		return &d.Tags
-	case "items":
-		return &d.Items
-	}
-	for _, k := range listKeys {
-		if keyIs(key, k) {
-			return d.list([]byte(k))
+	for _, f := range listFields() {
+		if keyIs(key, f.name) {
+			return reflect.ValueOf(d).Elem().Field(f.index).Addr().Interface().(*[]T)
 		}
 	}
 	return nil
 }
 
-// listKeys are the keys of listData's lists, for the case-insensitive
-// match of encoding/json.
-var listKeys = []string{"users", "groups", "webhooks", "prompts", "agents", "numbers", "routes",
-	"broadcasts", "calls", "conversation", "ad_sources", "industries", "tags", "items"}
+type listField struct {
+	name  string
+	index int
+}
+
+// listFields are the JSON keys of listData's lists, in field order (the
+// order encoding/json would match a key in).
+var listFields = sync.OnceValue(func() []listField {
+	t := reflect.TypeFor[listData[struct{}]]()
+	var out []listField
+	for i := range t.NumField() {
+		if f := t.Field(i); f.Type.Kind() == reflect.Slice {
+			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			out = append(out, listField{name: name, index: i})
+		}
+	}
+	return out
+})
 
 func (d *listData[T]) items() []T {
 	for _, s := range [][]T{d.Users, d.Groups, d.Webhooks, d.Prompts, d.Agents, d.Numbers, d.Routes,
