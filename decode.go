@@ -242,7 +242,7 @@ func scalarBytes(raw []byte) (b []byte, ok bool) {
 	}
 	switch raw[0] {
 	case '"':
-		inner := raw[1 : max(len(raw)-1, 1)]
+		inner := raw[1:max(len(raw)-1, 1)]
 		if len(raw) < 2 || raw[len(raw)-1] != '"' || bytes.IndexByte(inner, '\\') >= 0 || !utf8.Valid(inner) {
 			return nil, false
 		}
