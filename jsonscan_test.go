@@ -92,13 +92,22 @@ func TestEnvelopeDecodeAgreesWithEncodingJSON(t *testing.T) {
 			wantOut, gotOut := target(), target()
 			want, wantErr := decodeStd([]byte(b), wantOut)
 			var got envelope
-			gotErr := got.decode([]byte(b), gotOut)
+			gotErr := got.decode([]byte(b), gotOut, true)
 			require.Equal(t, wantErr != nil, gotErr != nil, "%s into %T: %v / %v", b, wantOut, wantErr, gotErr)
 			if wantErr != nil {
+				var lazy envelope
+				assert.Error(t, lazy.decode([]byte(b), target(), false), b)
 				continue
 			}
 			assert.Equal(t, want, got, "%s into %T", b, wantOut)
 			assert.Equal(t, wantOut, gotOut, "%s into %T", b, wantOut)
+
+			// Without the strings: the same verdict, data and code.
+			lazyOut := target()
+			var lazy envelope
+			require.NoError(t, lazy.decode([]byte(b), lazyOut, false), b)
+			assert.Equal(t, want.Code, lazy.Code, b)
+			assert.Equal(t, wantOut, lazyOut, "%s into %T", b, wantOut)
 		}
 	}
 }
@@ -127,7 +136,7 @@ func TestListDecodeAgreesWithEncodingJSON(t *testing.T) {
 		var want, got listData[User]
 		_, wantErr := decodeStd(b, &want)
 		var env envelope
-		gotErr := env.decode(b, &got)
+		gotErr := env.decode(b, &got, false)
 		require.Equal(t, wantErr != nil, gotErr != nil, "%s: %v / %v", d, wantErr, gotErr)
 		if wantErr == nil {
 			assert.Equal(t, want, got, d)

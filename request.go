@@ -46,8 +46,12 @@ type payload struct {
 }
 
 // callState is the per-call state that the retry policy and the transports
-// reach through the request's context.
+// reach through the request's context. It is that context: it wraps the
+// caller's and answers Value(callStateKey{}) with itself, which saves the
+// allocation of a context.WithValue on every call.
 type callState struct {
+	context.Context // the caller's
+
 	method      string
 	path        string
 	bearer      bool // send the access token
@@ -62,6 +66,14 @@ type callState struct {
 }
 
 type callStateKey struct{}
+
+// Value implements context.Context.
+func (st *callState) Value(key any) any {
+	if _, ok := key.(callStateKey); ok {
+		return st
+	}
+	return st.Context.Value(key)
+}
 
 func stateOf(ctx context.Context) *callState {
 	st, _ := ctx.Value(callStateKey{}).(*callState)
@@ -121,6 +133,7 @@ func (c *Client) send(ctx context.Context, r *request, out any, opts []RequestOp
 		return fmt.Errorf("convirza: %s %s: %w", r.method, r.path, err)
 	}
 	st := &callState{
+		Context:     ctx,
 		method:      r.method,
 		path:        r.path,
 		bearer:      !r.auth && c.tokens != nil,
@@ -138,7 +151,7 @@ func (c *Client) send(ctx context.Context, r *request, out any, opts []RequestOp
 		return err
 	}
 	st.replayable = body == nil || body.replayable
-	ctx = context.WithValue(ctx, callStateKey{}, st)
+	ctx = st
 
 	base := c.base
 	if r.auth {
@@ -244,7 +257,7 @@ func (c *Client) decode(resp *http.Response, st *callState, r *request, out any)
 	}
 	buf := getBuffer()
 	defer putBuffer(buf)
-	exceeded, err := readBody(buf, resp, c.maxBody)
+	exceeded, err := buf.readBody(resp, c.maxBody)
 	if exceeded {
 		return "", fmt.Errorf("convirza: %s %s: %w: body larger than %d bytes", st.method, st.path, ErrInvalidResponse, c.maxBody)
 	}
@@ -254,7 +267,7 @@ func (c *Client) decode(resp *http.Response, st *callState, r *request, out any)
 	if err != nil {
 		return "", invalid(err)
 	}
-	body := buf.Bytes()
+	body := buf.b
 	if len(body) == 0 {
 		// No body (a 204): nothing to decode.
 		return c.requestID(nil, resp), nil
@@ -275,12 +288,15 @@ func (c *Client) decode(resp *http.Response, st *callState, r *request, out any)
 	if out == nil {
 		out = &skipJSON{}
 	}
-	if err := env.decode(body, out); err != nil {
+	if err := env.decode(body, out, c.logger != nil); err != nil {
 		return "", invalid(err)
 	}
 	if env.Code >= 400 {
+		// Rare (an error inside a 2xx): read the envelope's strings now.
+		full := envelope{Code: env.Code}
+		_ = full.decode(body, &skipJSON{}, true) // the same body: cannot fail
 		e := &APIError{StatusCode: int(env.Code), Code: int(env.Code), Method: st.method, Path: st.path}
-		fillAPIError(e, &env, resp)
+		fillAPIError(e, &full, resp)
 		return e.RequestID, e
 	}
 	return c.requestID(&env, resp), nil
@@ -301,8 +317,10 @@ func (c *Client) requestID(env *envelope, resp *http.Response) string {
 // decode reads the envelope that b holds, decoding its data into out. Like
 // encoding/json's Decoder, it reads the first JSON value and ignores what
 // follows; keys match case-insensitively; when a key repeats, the last
-// wins.
-func (env *envelope) decode(b []byte, out any) error {
+// wins. The other fields are filled in only when full is set (a success
+// needs none of them but to log its request id); their types are checked
+// either way, so a body encoding/json refuses is refused here too.
+func (env *envelope) decode(b []byte, out any, full bool) error {
 	_, err := walkObject(b, 0, func(key []byte, b []byte, i int) (int, error) {
 		var dst *string
 		switch {
@@ -324,7 +342,7 @@ func (env *envelope) decode(b []byte, out any) error {
 			dst = &env.Timestamp
 		case keyIs(key, "error"), keyIs(key, "errors"):
 			end, err := skipValue(b, i)
-			if err == nil {
+			if err == nil && full {
 				raw := append(json.RawMessage(nil), b[i:end]...)
 				if keyIs(key, "error") {
 					env.Error = raw
@@ -339,6 +357,9 @@ func (env *envelope) decode(b []byte, out any) error {
 		end, err := skipValue(b, i)
 		if err != nil {
 			return end, err
+		}
+		if v := b[i:end]; !full && (v[0] == '"' || v[0] == 'n') {
+			return end, nil // a string or null: fine, not needed
 		}
 		return end, decodeString(b[i:end], dst)
 	})
@@ -365,35 +386,55 @@ func decodeString(v []byte, dst *string) error {
 	return json.Unmarshal(v, dst)
 }
 
+// bodyBuffer holds an answer read whole.
+type bodyBuffer struct{ b []byte }
+
 // bufferPool recycles the buffers that answers are read into.
-var bufferPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+var bufferPool = sync.Pool{New: func() any { return new(bodyBuffer) }}
 
 // maxPooledBuffer is the largest buffer kept for reuse; a rare huge answer
 // is left to the garbage collector rather than held by the pool.
 const maxPooledBuffer = 4 << 20
 
-func getBuffer() *bytes.Buffer { return bufferPool.Get().(*bytes.Buffer) }
+func getBuffer() *bodyBuffer { return bufferPool.Get().(*bodyBuffer) }
 
-func putBuffer(b *bytes.Buffer) {
-	if b.Cap() > maxPooledBuffer {
+func putBuffer(b *bodyBuffer) {
+	if cap(b.b) > maxPooledBuffer {
 		return
 	}
-	b.Reset()
+	b.b = b.b[:0]
 	bufferPool.Put(b)
 }
 
-// readBody reads the whole body into buf, sized from Content-Length when
-// the server sent one. It reports exceeded, without reading further, once
-// more than limit bytes arrive.
-func readBody(buf *bytes.Buffer, resp *http.Response, limit int64) (exceeded bool, err error) {
-	if n := resp.ContentLength; n > 0 && n <= limit {
-		buf.Grow(int(n) + bytes.MinRead) // ReadFrom wants MinRead free to see the end
+// readBody reads the whole body, into a buffer sized from Content-Length
+// when the server sent one. It reports exceeded, without reading further,
+// once more than limit bytes arrive.
+func (buf *bodyBuffer) readBody(resp *http.Response, limit int64) (exceeded bool, err error) {
+	b := buf.b[:0]
+	defer func() { buf.b = b }()
+	if n := resp.ContentLength; n >= 0 && n <= limit && int64(cap(b)) <= n {
+		b = make([]byte, 0, n+1) // + 1: room to read the end of the body
 	}
-	_, err = buf.ReadFrom(io.LimitReader(resp.Body, limit+1))
-	if int64(buf.Len()) > limit {
-		return true, nil
+	for {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+		free := b[len(b):cap(b)]
+		if room := limit + 1 - int64(len(b)); int64(len(free)) > room {
+			free = free[:room]
+		}
+		n, err := resp.Body.Read(free)
+		b = b[:len(b)+n]
+		if int64(len(b)) > limit {
+			return true, nil
+		}
+		if err == io.EOF {
+			return false, nil
+		}
+		if err != nil {
+			return false, err
+		}
 	}
-	return false, err
 }
 
 // skipJSON reads and discards a JSON value.
