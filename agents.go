@@ -81,7 +81,7 @@ func (s *AIVoiceAgentsService) List(ctx context.Context, params *ListAIVoiceAgen
 	if p.OrgUnitID < 0 {
 		return nil, invalidf("org unit id must be positive, got %d", p.OrgUnitID)
 	}
-	return listPage[AIVoiceAgent](ctx, s.c, agentsPath, &p, p.PageParams, 100, opts)
+	return listPage[AIVoiceAgent](ctx, s.c, agentsPath, &p, 100, opts)
 }
 
 // All returns every agent that params matches, fetching pages as the loop
@@ -96,10 +96,7 @@ func (s *AIVoiceAgentsService) All(ctx context.Context, params *ListAIVoiceAgent
 //
 // Convirza API: GET /ai-voice-agents/{id}
 func (s *AIVoiceAgentsService) Get(ctx context.Context, id int64, opts ...RequestOption) (*AIVoiceAgent, error) {
-	if err := requireID("AI voice agent", id); err != nil {
-		return nil, err
-	}
-	return get[AIVoiceAgent](ctx, s.c, pathf(agentPath, id), opts)
+	return getByID[AIVoiceAgent](ctx, s.c, "AI voice agent", agentPath, id, opts)
 }
 
 // CreateAIVoiceAgentParams is a new agent. Name is required; the server
@@ -198,8 +195,5 @@ func (s *AIVoiceAgentsService) Patch(ctx context.Context, id int64, params *Patc
 //
 // Convirza API: DELETE /ai-voice-agents/{id}
 func (s *AIVoiceAgentsService) Delete(ctx context.Context, id int64, opts ...RequestOption) error {
-	if err := requireID("AI voice agent", id); err != nil {
-		return err
-	}
-	return s.c.send(ctx, &request{method: http.MethodDelete, path: pathf(agentPath, id)}, nil, opts)
+	return deleteByID(ctx, s.c, "AI voice agent", agentPath, id, opts)
 }

@@ -94,11 +94,7 @@ type ListBroadcastsParams struct {
 //
 // Convirza API: GET /broadcast
 func (s *BroadcastsService) List(ctx context.Context, params *ListBroadcastsParams, opts ...RequestOption) (*Page[Broadcast], error) {
-	var p ListBroadcastsParams
-	if params != nil {
-		p = *params
-	}
-	return listPage[Broadcast](ctx, s.c, broadcastsPath, &p, p.PageParams, 100, opts)
+	return listPage[Broadcast](ctx, s.c, broadcastsPath, params, 100, opts)
 }
 
 // All returns every broadcast that params matches, fetching pages as the
@@ -113,10 +109,7 @@ func (s *BroadcastsService) All(ctx context.Context, params *ListBroadcastsParam
 //
 // Convirza API: GET /broadcast/{id}
 func (s *BroadcastsService) Get(ctx context.Context, id int64, opts ...RequestOption) (*Broadcast, error) {
-	if err := requireID("broadcast", id); err != nil {
-		return nil, err
-	}
-	return get[Broadcast](ctx, s.c, pathf(broadcastPath, id), opts)
+	return getByID[Broadcast](ctx, s.c, "broadcast", broadcastPath, id, opts)
 }
 
 // CreateBroadcastParams is a new broadcast. Name, a non-empty Message,
@@ -280,8 +273,5 @@ func (s *BroadcastsService) Patch(ctx context.Context, id int64, params *PatchBr
 //
 // Convirza API: DELETE /broadcast/{id}
 func (s *BroadcastsService) Delete(ctx context.Context, id int64, opts ...RequestOption) error {
-	if err := requireID("broadcast", id); err != nil {
-		return err
-	}
-	return s.c.send(ctx, &request{method: http.MethodDelete, path: pathf(broadcastPath, id)}, nil, opts)
+	return deleteByID(ctx, s.c, "broadcast", broadcastPath, id, opts)
 }

@@ -152,11 +152,7 @@ type ListProvisionedNumbersParams struct {
 //
 // Convirza API: GET /phone-numbers/assigned
 func (s *PhoneNumbersService) Assigned(ctx context.Context, params *ListAssignedNumbersParams, opts ...RequestOption) (*Page[PhoneNumber], error) {
-	var p ListAssignedNumbersParams
-	if params != nil {
-		p = *params
-	}
-	return listPage[PhoneNumber](ctx, s.c, numbersAssignedPath, &p, p.PageParams, numbersDefaultLimit, opts)
+	return listPage[PhoneNumber](ctx, s.c, numbersAssignedPath, params, numbersDefaultLimit, opts)
 }
 
 // AllAssigned returns every number that Assigned lists for params, fetching
@@ -172,11 +168,7 @@ func (s *PhoneNumbersService) AllAssigned(ctx context.Context, params *ListAssig
 //
 // Convirza API: GET /phone-numbers/provisioned
 func (s *PhoneNumbersService) Provisioned(ctx context.Context, params *ListProvisionedNumbersParams, opts ...RequestOption) (*Page[PhoneNumber], error) {
-	var p ListProvisionedNumbersParams
-	if params != nil {
-		p = *params
-	}
-	return listPage[PhoneNumber](ctx, s.c, numbersProvisionedPath, &p, p.PageParams, numbersDefaultLimit, opts)
+	return listPage[PhoneNumber](ctx, s.c, numbersProvisionedPath, params, numbersDefaultLimit, opts)
 }
 
 // AllProvisioned returns every number that Provisioned lists for params,
@@ -336,8 +328,5 @@ func (s *PhoneNumbersService) Reserve(ctx context.Context, params *ReserveNumber
 //
 // Convirza API: DELETE /phone-numbers/reserved/{number_id}
 func (s *PhoneNumbersService) Release(ctx context.Context, id int64, opts ...RequestOption) error {
-	if err := requireID("number", id); err != nil {
-		return err
-	}
-	return s.c.send(ctx, &request{method: http.MethodDelete, path: pathf(numberReservedPath, id)}, nil, opts)
+	return deleteByID(ctx, s.c, "number", numberReservedPath, id, opts)
 }

@@ -1,6 +1,7 @@
 package convirza
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"iter"
@@ -77,6 +78,7 @@ type listData[T any] struct {
 	Routes     []T `json:"routes"`
 	Broadcasts []T `json:"broadcasts"`
 	Calls      []T `json:"calls"`
+	Call       []T `json:"call"` // calls may come under a singular key, like SMS
 	Convos     []T `json:"conversation"`
 	AdSources  []T `json:"ad_sources"`
 	Industries []T `json:"industries"`
@@ -153,7 +155,7 @@ var listFields = sync.OnceValue(func() []listField {
 
 func (d *listData[T]) items() []T {
 	for _, s := range [][]T{d.Users, d.Groups, d.Webhooks, d.Prompts, d.Agents, d.Numbers, d.Routes,
-		d.Broadcasts, d.Calls, d.Convos, d.AdSources, d.Industries, d.Tags, d.Items,
+		d.Broadcasts, d.Calls, d.Call, d.Convos, d.AdSources, d.Industries, d.Tags, d.Items,
 		d.MediaPrompts, d.AIVoiceAgents, d.ProvRoutes, d.Broadcast} {
 		if s != nil {
 			return s
@@ -162,13 +164,22 @@ func (d *listData[T]) items() []T {
 	return []T{}
 }
 
-// listPage fetches one page of a paginated list: params is the list's params
-// struct (its url-tagged fields become the query) and paging its PageParams.
-func listPage[T any](ctx context.Context, c *Client, path string, params any, paging PageParams, defaultLimit int, opts []RequestOption) (*Page[T], error) {
-	q := encodeQuery(params)
+// listPage fetches one page of a paginated list. params (nil for the
+// defaults) is the list's params struct: its url-tagged fields become the
+// query and its PageParams the paging.
+func listPage[T any, P any, PP interface {
+	*P
+	paged
+}](ctx context.Context, c *Client, path string, params *P, defaultLimit int, opts []RequestOption) (*Page[T], error) {
+	var p P
+	if params != nil {
+		p = *params
+	}
+	q := encodeQuery(PP(&p))
 	if q == nil {
 		q = url.Values{}
 	}
+	paging := *PP(&p).page()
 	limit, err := paging.pageQuery(q, defaultLimit)
 	if err != nil {
 		return nil, err
@@ -182,11 +193,31 @@ func listPage[T any](ctx context.Context, c *Client, path string, params any, pa
 
 // listAll fetches a whole list that is not paginated (reference data).
 func listAll[T any](ctx context.Context, c *Client, path string, params any, opts []RequestOption) ([]T, error) {
-	var data listData[T]
+	var data wholeList[T]
 	if err := c.send(ctx, &request{method: "GET", path: path, query: encodeQuery(params)}, &data, opts); err != nil {
 		return nil, err
 	}
-	return data.items(), nil
+	if data.items == nil {
+		return []T{}, nil
+	}
+	return data.items, nil
+}
+
+// wholeList is the data of a list that is not paginated: an object with the
+// list under its key (and a total), or a bare array, which reference lists
+// may also be.
+type wholeList[T any] struct{ items []T }
+
+func (l *wholeList[T]) UnmarshalJSON(b []byte) error {
+	if b = bytes.TrimSpace(b); len(b) > 0 && b[0] == '[' {
+		return json.Unmarshal(b, &l.items)
+	}
+	var d listData[T]
+	if err := json.Unmarshal(b, &d); err != nil {
+		return err
+	}
+	l.items = d.items()
+	return nil
 }
 
 // all walks every page of a list lazily: it copies params (so the caller's

@@ -116,7 +116,7 @@ func (s *PromptsService) List(ctx context.Context, params *ListPromptsParams, op
 	if p.OrgUnitID < 0 {
 		return nil, invalidf("org unit id must be positive, got %d", p.OrgUnitID)
 	}
-	return listPage[Prompt](ctx, s.c, promptsPath, &p, p.PageParams, 100, opts)
+	return listPage[Prompt](ctx, s.c, promptsPath, &p, 100, opts)
 }
 
 // All returns every prompt that params matches, fetching pages as the loop
@@ -244,8 +244,5 @@ func (s *PromptsService) Upload(ctx context.Context, params *UploadPromptParams,
 //
 // Convirza API: DELETE /media-prompts/{id}
 func (s *PromptsService) Delete(ctx context.Context, id int64, opts ...RequestOption) error {
-	if err := requireID("prompt", id); err != nil {
-		return err
-	}
-	return s.c.send(ctx, &request{method: http.MethodDelete, path: pathf(promptPath, id)}, nil, opts)
+	return deleteByID(ctx, s.c, "prompt", promptPath, id, opts)
 }

@@ -23,6 +23,11 @@ type request struct {
 	query  url.Values // may be nil
 	body   any        // nil, a *payload, or a value sent as JSON
 
+	// url, when set, is an absolute URL called instead of base+path (a
+	// signed recording link). It never carries the bearer token; path then
+	// only names the call in errors and logs.
+	url string
+
 	auth bool // the OAuth host, no bearer, answers not enveloped
 	// conflict is the sentinel a 409 of this call also matches
 	// (ErrDuplicateEmail for a user write).
@@ -136,7 +141,7 @@ func (c *Client) send(ctx context.Context, r *request, out any, opts []RequestOp
 		Context:     ctx,
 		method:      r.method,
 		path:        r.path,
-		bearer:      !r.auth && c.tokens != nil,
+		bearer:      !r.auth && r.url == "" && c.tokens != nil,
 		unprocessed: r.retryUnprocessed,
 		maxRetries:  c.maxRetries,
 		start:       time.Now(),
@@ -160,6 +165,9 @@ func (c *Client) send(ctx context.Context, r *request, out any, opts []RequestOp
 	u := base + r.path
 	if len(r.query) > 0 {
 		u += "?" + r.query.Encode()
+	}
+	if r.url != "" {
+		u = r.url
 	}
 
 	for refreshed := false; ; refreshed = true {
@@ -250,6 +258,10 @@ func (c *Client) transportError(ctx context.Context, st *callState, err error) e
 // the envelope's data goes straight to out, and the envelope's other
 // fields are turned into strings only for an error or a log line.
 func (c *Client) decode(resp *http.Response, st *callState, r *request, out any) (string, error) {
+	if stream, ok := out.(*io.ReadCloser); ok && resp.StatusCode >= 200 && resp.StatusCode <= 299 {
+		*stream = resp.Body // a download: the caller reads and closes it
+		return resp.Header.Get("X-Request-Id"), nil
+	}
 	defer resp.Body.Close()
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		e := c.apiError(resp, st, r)
@@ -546,6 +558,24 @@ func call[T any](ctx context.Context, c *Client, r *request, opts []RequestOptio
 // get fetches one record.
 func get[T any](ctx context.Context, c *Client, path string, opts []RequestOption) (*T, error) {
 	return call[T](ctx, c, &request{method: "GET", path: path}, opts)
+}
+
+// getByID fetches the record at pathf(format, id), refusing a bad id before
+// any I/O; what names the record in that error.
+func getByID[T any](ctx context.Context, c *Client, what, format string, id int64, opts []RequestOption) (*T, error) {
+	if err := requireID(what, id); err != nil {
+		return nil, err
+	}
+	return get[T](ctx, c, pathf(format, id), opts)
+}
+
+// deleteByID deletes the record at pathf(format, id), refusing a bad id
+// before any I/O.
+func deleteByID(ctx context.Context, c *Client, what, format string, id int64, opts []RequestOption) error {
+	if err := requireID(what, id); err != nil {
+		return err
+	}
+	return c.send(ctx, &request{method: http.MethodDelete, path: pathf(format, id)}, nil, opts)
 }
 
 // update sends a PUT or PATCH whose answer is the updated record. When the

@@ -111,11 +111,7 @@ type ListRoutesParams struct {
 //
 // Convirza API: GET /provisioned-routes
 func (s *RoutesService) List(ctx context.Context, params *ListRoutesParams, opts ...RequestOption) (*Page[Route], error) {
-	var p ListRoutesParams
-	if params != nil {
-		p = *params
-	}
-	return listPage[Route](ctx, s.c, routesPath, &p, p.PageParams, 100, opts)
+	return listPage[Route](ctx, s.c, routesPath, params, 100, opts)
 }
 
 // All returns every route that params matches, fetching pages as the loop
@@ -130,10 +126,7 @@ func (s *RoutesService) All(ctx context.Context, params *ListRoutesParams, opts 
 //
 // Convirza API: GET /provisioned-routes/{id}
 func (s *RoutesService) Get(ctx context.Context, id int64, opts ...RequestOption) (*Route, error) {
-	if err := requireID("route", id); err != nil {
-		return nil, err
-	}
-	return get[Route](ctx, s.c, pathf(routePath, id), opts)
+	return getByID[Route](ctx, s.c, "route", routePath, id, opts)
 }
 
 // CreateRouteParams is a new route. Name, PhoneNumberID and RoutingType are
@@ -275,8 +268,5 @@ func (s *RoutesService) Patch(ctx context.Context, id int64, params *PatchRouteP
 //
 // Convirza API: DELETE /provisioned-routes/{id}
 func (s *RoutesService) Delete(ctx context.Context, id int64, opts ...RequestOption) error {
-	if err := requireID("route", id); err != nil {
-		return err
-	}
-	return s.c.send(ctx, &request{method: http.MethodDelete, path: pathf(routePath, id)}, nil, opts)
+	return deleteByID(ctx, s.c, "route", routePath, id, opts)
 }

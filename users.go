@@ -140,7 +140,7 @@ func (s *UsersService) List(ctx context.Context, params *ListUsersParams, opts .
 			return nil, err
 		}
 	}
-	return listPage[User](ctx, s.c, usersListPath, &p, p.PageParams, 100, opts)
+	return listPage[User](ctx, s.c, usersListPath, &p, 100, opts)
 }
 
 // All returns every user that params matches, fetching pages as the loop
@@ -155,10 +155,7 @@ func (s *UsersService) All(ctx context.Context, params *ListUsersParams, opts ..
 //
 // Convirza API: GET /users/{id}
 func (s *UsersService) Get(ctx context.Context, id int64, opts ...RequestOption) (*User, error) {
-	if err := requireID("user", id); err != nil {
-		return nil, err
-	}
-	return get[User](ctx, s.c, pathf(userPath, id), opts)
+	return getByID[User](ctx, s.c, "user", userPath, id, opts)
 }
 
 // CreateUserParams is a new user. Email, FirstName, LastName, OrgUnitID and
@@ -303,10 +300,7 @@ func (s *UsersService) Patch(ctx context.Context, id int64, params *PatchUserPar
 //
 // Convirza API: DELETE /users/{id}
 func (s *UsersService) Delete(ctx context.Context, id int64, opts ...RequestOption) error {
-	if err := requireID("user", id); err != nil {
-		return err
-	}
-	return s.c.send(ctx, &request{method: http.MethodDelete, path: pathf(userPath, id)}, nil, opts)
+	return deleteByID(ctx, s.c, "user", userPath, id, opts)
 }
 
 func (u *User) hasID() bool { return u.ID != 0 }

@@ -16,7 +16,11 @@
 // The OAuth service (POST /oauth/token, /oauth/refresh-token,
 // /oauth/revoke-token) with unwrapped replies, rotating single-use refresh
 // tokens and the documented limit of 10 logins per minute per IP; GET
-// /v3/auth/profile; and the Users area. Every /v3 reply uses the documented
+// /v3/auth/profile; and every operation of the API reference: users, groups
+// (org units), webhooks, media prompts (streamed multipart uploads), AI
+// voice agents, phone numbers (search, reserve, release), provisioned
+// routes, SMS broadcasts (with their lifecycle), calls, SMS conversations,
+// tags, ad sources and industries. Every /v3 reply uses the documented
 // envelope {code, message, data, request_id, timestamp}; errors use
 // {code, message, errors?, request_id, timestamp}. Every reply carries a
 // fresh UUID v4 request id, also in the X-Request-Id header. A path that no
@@ -70,6 +74,35 @@
 //   - "timezone" is any non-empty string; it is not checked against the
 //     IANA database, which may be missing where tests run.
 //   - JSON bodies over 1 MiB get 413.
+//
+// # Calls, SMS conversations, tags and reference lists
+//
+// Calls and SMS threads are read-only and seeded on their first read, back
+// from the fake's clock (see SeedCalls and SeedSMS), so the default 7-day
+// window of Get Calls List is never empty; the same clock gives the same
+// data. Get Calls List enforces its documented rules: limit required, a
+// window of at most 31 days with end after start (400), org_unit_id outside
+// the caller's hierarchy (403), single-record mode with call_id. With
+// include=recordings each call gets a signed link under /recordings/ that
+// needs no token and answers 410 (RecordingExpiredMessage) 7 days after the
+// fetch. Tag names are 1..100 characters (400) and unique within an org
+// unit, ignoring case (409); an org_unit_id in a tag body that is unknown
+// or out of scope is 400. Ad sources and industries are fixed lists.
+//
+// # Phone numbers, routes and broadcasts
+//
+// The number inventory holds reserved and provisioned numbers of both
+// accounts (InventoryNumberID, AcmeProvisionedNumberID on route AcmeRouteID,
+// SalesReservedNumberID, SupportTollFreeNumberID, OtherAccountNumberID);
+// Available Numbers also offers carrier numbers, whose number_id is null
+// until they are reserved. Reserving a number twice is 409; only a reserved
+// number can be released (409 while it has a route); a route needs a
+// reserved number held by the caller's hierarchy (400) and a number serves
+// one route (409); deleting a route returns its number to reserved.
+// Broadcasts follow the fake's clock: at scheduled_at a broadcast becomes
+// sending, and BroadcastSendTime later sent; only draft and scheduled ones
+// can be edited, and a sending or sent one cannot be deleted (409).
+// SentBroadcastID is seeded already sent.
 //
 // # Inspection and state
 //

@@ -207,6 +207,9 @@ func (f *Fake) respond(rt route, c *call, info *reqInfo) *response {
 	case err != nil:
 		return errorResponse(info, err)
 	case rt.bare:
+		if raw, ok := data.(*rawReply); ok { // not JSON: a recording's audio
+			return raw.response(info.id)
+		}
 		return jsonResponse(http.StatusOK, info.id, data)
 	default:
 		return dataResponse(info, data)

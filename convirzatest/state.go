@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"time"
 )
 
 // stateVersion is written by Snapshot and checked by Restore, so a state file
@@ -28,6 +29,12 @@ type state struct {
 	PhoneNumbers  map[int64]*phoneNumber      `json:"phone_numbers"`
 	Routes        map[int64]*provisionedRoute `json:"provisioned_routes"`
 	Broadcasts    map[int64]*broadcast        `json:"broadcasts"`
+	Webhooks      map[int64]*webhook          `json:"webhooks"`
+
+	Calls                 map[int64]*callRecord `json:"calls"`
+	SMSConversations      map[int64]*smsRecord  `json:"sms_conversations"`
+	ConversationsSeededAt time.Time             `json:"conversations_seeded_at"` // zero until the first read
+	Tags                  map[int64]*tagRecord  `json:"tags"`
 }
 
 // firstUserID is where the id allocator starts: the docs' user ids look like

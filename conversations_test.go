@@ -1,0 +1,421 @@
+package convirza
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestCallsListWire(t *testing.T) {
+	c, mt := newWireClient(t)
+	rec := respond(mt, "GET", "/conversations/calls", 200, string(golden(t, "conversations/calls_list.json")))
+
+	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	page, err := c.Calls.List(context.Background(), &ListCallsParams{
+		PageParams: PageParams{Limit: 50, Offset: 100},
+		Start:      start, End: start.Add(MaxCallsWindow),
+		CallID: 555001, OrgUnitID: 1001, CampaignID: 42, ProvisionedRouteID: 9001,
+		Dispositions: []Disposition{DispositionAnswered, DispositionNoAnswer},
+		CallerID:     "+15551234567", PhoneNumber: "+19482013920", RingTo: "+14255551234",
+		Include: []CallInclude{IncludeTags, IncludeRecordings},
+	})
+	require.NoError(t, err)
+	assertWire(t, rec.last(t), "GET", "/conversations/calls", url.Values{
+		"limit": {"50"}, "offset": {"100"},
+		"start": {"2026-01-01T00:00:00Z"}, "end": {"2026-02-01T00:00:00Z"},
+		"call_id": {"555001"}, "org_unit_id": {"1001"}, "campaign_id": {"42"}, "provisioned_route_id": {"9001"},
+		"disposition": {"ANSWERED,NO ANSWER"},
+		"caller_id":   {"+15551234567"}, "phone_number": {"+19482013920"}, "ring_to": {"+14255551234"},
+		"include": {"tags,recordings"},
+	}, "")
+
+	assert.Equal(t, 1, page.Total)
+	assert.Equal(t, 50, page.Limit)
+	assert.Equal(t, 100, page.Offset)
+	require.Len(t, page.Items, 1)
+	call := page.Items[0]
+	assert.Equal(t, int64(555001), call.ID)
+	assert.Equal(t, int64(1001), call.OrgUnitID)
+	assert.Equal(t, int64(42), call.CampaignID)
+	assert.Equal(t, int64(9001), call.ProvisionedRouteID)
+	assert.Equal(t, "+15551234567", call.CallerID)
+	assert.Equal(t, "+19482013920", call.PhoneNumber)
+	assert.Equal(t, "+14255551234", call.RingTo)
+	assert.Equal(t, DispositionAnswered, call.Disposition)
+	assert.Equal(t, Duration(3*time.Minute+21*time.Second), call.Duration)
+	assert.Equal(t, time.Date(2026, 1, 20, 12, 30, 0, 0, time.UTC), call.Started)
+	require.Len(t, call.Tags, 1)
+	assert.Equal(t, int64(11), call.Tags[0].ID)
+	assert.Equal(t, "Qualified lead", call.Tags[0].Name)
+	require.NotNil(t, call.Recording)
+	assert.Equal(t, "https://recordings.example.com/555001.mp3?signature=abc", call.Recording.URL)
+	assert.True(t, time.Unix(1769517296, 0).Equal(call.Recording.ExpiresAt.Time))
+	assert.False(t, call.Recording.Expired(time.Unix(1769517295, 0)))
+	assert.True(t, call.Recording.Expired(time.Unix(1769517296, 0)))
+	assert.Nil(t, call.Comments, "not asked for")
+	assert.Contains(t, string(call.Raw), `"call_started": "2026-01-20T12:30:00.000Z"`)
+}
+
+func TestCallsListSendsOnlyWhatIsSet(t *testing.T) {
+	c, mt := newWireClient(t)
+	rec := respond(mt, "GET", "/conversations/calls", 200, envelopeJSON(`{"calls":[],"total":0}`))
+	start := time.Date(2026, 1, 1, 9, 30, 0, 0, time.FixedZone("EST", -5*3600))
+
+	// Only start: the end (now) is the server's business; empty lists mean
+	// no filter.
+	page, err := c.Calls.List(context.Background(), &ListCallsParams{
+		PageParams: PageParams{Limit: 1}, Start: start,
+		Dispositions: []Disposition{}, Include: []CallInclude{},
+	})
+	require.NoError(t, err)
+	assertWire(t, rec.last(t), "GET", "/conversations/calls",
+		url.Values{"limit": {"1"}, "start": {"2026-01-01T14:30:00Z"}}, "")
+	assert.NotNil(t, page.Items)
+	assert.Empty(t, page.Items)
+
+	// Only end: likewise; a window that starts long ago is not refused here.
+	_, err = c.Calls.List(context.Background(), &ListCallsParams{PageParams: PageParams{Limit: 200}, End: start})
+	require.NoError(t, err)
+	assertWire(t, rec.last(t), "GET", "/conversations/calls",
+		url.Values{"limit": {"200"}, "end": {"2026-01-01T14:30:00Z"}}, "")
+}
+
+func TestCallsListRefusesBadInputBeforeIO(t *testing.T) {
+	c, mt := newWireClient(t)
+	rec := respond(mt, "GET", "/conversations/calls", 200, envelopeJSON(`{"calls":[],"total":0}`))
+	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	lim := PageParams{Limit: 10}
+	cases := map[string]*ListCallsParams{
+		"no limit":             {Start: start, End: start.Add(time.Hour)},
+		"limit 201":            {PageParams: PageParams{Limit: 201}},
+		"limit -1":             {PageParams: PageParams{Limit: -1}},
+		"offset -1":            {PageParams: PageParams{Limit: 10, Offset: -1}},
+		"window 31 days + 1s":  {PageParams: lim, Start: start, End: start.Add(MaxCallsWindow + time.Second)},
+		"end equals start":     {PageParams: lim, Start: start, End: start},
+		"end before start":     {PageParams: lim, Start: start, End: start.Add(-time.Minute)},
+		"unknown disposition":  {PageParams: lim, Dispositions: []Disposition{"NO_ANSWER"}},
+		"unknown include":      {PageParams: lim, Include: []CallInclude{IncludeTags, "recording"}},
+		"negative org unit id": {PageParams: lim, OrgUnitID: -1},
+		"negative call id":     {PageParams: lim, CallID: -3},
+	}
+	for name, p := range cases {
+		_, err := c.Calls.List(context.Background(), p)
+		assert.ErrorIs(t, err, ErrInvalidParams, name)
+	}
+	_, err := c.Calls.List(context.Background(), nil)
+	assert.ErrorIs(t, err, ErrInvalidParams, "nil params: limit is required")
+	assert.ErrorContains(t, err, "limit is required")
+	for _, err := range c.Calls.All(context.Background(), nil) {
+		assert.ErrorIs(t, err, ErrInvalidParams)
+	}
+	assert.Zero(t, rec.count())
+
+	// The boundaries themselves are accepted.
+	_, err = c.Calls.List(context.Background(), &ListCallsParams{PageParams: lim, Start: start, End: start.Add(MaxCallsWindow)})
+	require.NoError(t, err)
+	_, err = c.Calls.List(context.Background(), &ListCallsParams{PageParams: lim, Start: start, End: start.Add(time.Nanosecond)})
+	require.NoError(t, err)
+	assert.Equal(t, 2, rec.count())
+}
+
+func TestCallsListAcceptsSingularKey(t *testing.T) {
+	c, mt := newWireClient(t)
+	respond(mt, "GET", "/conversations/calls", 200, envelopeJSON(`{"call":[{"call_id":"7","duration":"01:00:01"}],"total":1}`))
+	page, err := c.Calls.List(context.Background(), &ListCallsParams{PageParams: PageParams{Limit: 1}, CallID: 7})
+	require.NoError(t, err)
+	require.Len(t, page.Items, 1)
+	assert.Equal(t, int64(7), page.Items[0].ID)
+	assert.Equal(t, Duration(time.Hour+time.Second), page.Items[0].Duration)
+}
+
+func TestCallsAllWalksEveryPage(t *testing.T) {
+	c, mt := newWireClient(t)
+	var offsets []string
+	mt.RegisterRegexpResponder("GET", regexpFor(testBase+"/conversations/calls"), func(req *http.Request) (*http.Response, error) {
+		q := req.URL.Query()
+		offsets = append(offsets, q.Get("offset"))
+		assert.Equal(t, "2", q.Get("limit"))
+		assert.Equal(t, "BUSY", q.Get("disposition"))
+		body := map[string]string{
+			"":  `{"calls":[{"call_id":1},{"call_id":2}],"total":3}`,
+			"2": `{"calls":[{"call_id":3}],"total":3}`,
+		}[q.Get("offset")]
+		return newJSONResponse(200, envelopeJSON(body)), nil
+	})
+	params := &ListCallsParams{PageParams: PageParams{Limit: 2}, Dispositions: []Disposition{DispositionBusy}}
+	var ids []int64
+	for call, err := range c.Calls.All(context.Background(), params) {
+		require.NoError(t, err)
+		ids = append(ids, call.ID)
+	}
+	assert.Equal(t, []int64{1, 2, 3}, ids)
+	assert.Equal(t, []string{"", "2"}, offsets)
+	assert.Zero(t, params.Offset, "the caller's params are not changed")
+}
+
+func TestCallsListForbiddenOrgUnit(t *testing.T) {
+	c, mt := newWireClient(t)
+	rec := respond(mt, "GET", "/conversations/calls", 403,
+		`{"code":403,"message":"org_unit_id is outside your hierarchy","request_id":"r-403"}`)
+	_, err := c.Calls.List(context.Background(), &ListCallsParams{PageParams: PageParams{Limit: 5}, OrgUnitID: 2001})
+	assert.ErrorIs(t, err, ErrForbidden)
+	assert.Equal(t, 1, rec.count(), "a 403 is not retried")
+}
+
+func TestCallsGetWire(t *testing.T) {
+	c, mt := newWireClient(t)
+	rec := respond(mt, "GET", "/conversations/calls/555001", 200, envelopeJSON(`{
+		"call_id": 555001, "org_unit_id": 1001, "campaign_id": null, "provisioned_route_id": null,
+		"caller_id": "+15551234567", "phone_number": "+19482013920", "ring_to": null,
+		"disposition": "VOICEMAIL", "duration": "00:00:42", "call_started": "2026-01-20T12:30:00.000Z",
+		"comments": [{"comment": "Call back Monday", "ct_user_id": 10001, "comment_created": "2026-01-20T12:40:00.000Z"}],
+		"custom_sources": {"utm_source": "google", "utm_campaign": "spring"},
+		"call_flow": {"type": "ivr", "steps": [1, 2]},
+		"recording_details": null,
+		"transcription": "Hello, I'd like a quote."}`))
+	call, err := c.Calls.Get(context.Background(), 555001, &GetCallParams{
+		Include: []CallInclude{IncludeComments, IncludeCustomSources, IncludeCallFlow, IncludeRecordings, IncludeTranscription},
+	})
+	require.NoError(t, err)
+	assertWire(t, rec.last(t), "GET", "/conversations/calls/555001",
+		url.Values{"include": {"comments,custom_sources,call_flow,recordings,transcription"}}, "")
+	assert.Equal(t, int64(555001), call.ID)
+	assert.Zero(t, call.CampaignID)
+	assert.Empty(t, call.RingTo)
+	assert.Equal(t, DispositionVoicemail, call.Disposition)
+	assert.Equal(t, Duration(42*time.Second), call.Duration)
+	require.Len(t, call.Comments, 1)
+	assert.Equal(t, "Call back Monday", call.Comments[0].Comment)
+	assert.Equal(t, int64(10001), call.Comments[0].UserID)
+	assert.Equal(t, time.Date(2026, 1, 20, 12, 40, 0, 0, time.UTC), call.Comments[0].Created)
+	assert.Equal(t, map[string]string{"utm_source": "google", "utm_campaign": "spring"}, call.CustomSources)
+	assert.JSONEq(t, `{"type":"ivr","steps":[1,2]}`, string(call.CallFlow))
+	assert.Nil(t, call.Recording, "no recording")
+	assert.Equal(t, "Hello, I'd like a quote.", call.Transcription)
+
+	// nil params: no query at all.
+	_, err = c.Calls.Get(context.Background(), 555001, nil)
+	require.NoError(t, err)
+	assertWire(t, rec.last(t), "GET", "/conversations/calls/555001", nil, "")
+}
+
+func TestCallsGetRefusesBadInputBeforeIO(t *testing.T) {
+	c, mt := newWireClient(t)
+	rec := respond(mt, "GET", "/conversations/calls/1", 200, envelopeJSON(`{"call_id":1}`))
+	_, err := c.Calls.Get(context.Background(), 0, nil)
+	assert.ErrorIs(t, err, ErrInvalidParams)
+	_, err = c.Calls.Get(context.Background(), 1, &GetCallParams{Include: []CallInclude{"everything"}})
+	assert.ErrorIs(t, err, ErrInvalidParams)
+	assert.Zero(t, rec.count())
+}
+
+// A 410 from any call is ErrGone, with the server's message.
+func TestCallsGoneIsErrGone(t *testing.T) {
+	c, mt := newWireClient(t)
+	const msg = "Recording URL has expired. Please re-fetch the call to get a fresh link."
+	rec := respond(mt, "GET", "/conversations/calls/9", 410, `{"code":410,"message":"`+msg+`","request_id":"r-410"}`)
+	_, err := c.Calls.Get(context.Background(), 9, nil)
+	require.Error(t, err)
+	assert.ErrorIs(t, err, ErrGone)
+	assert.NotErrorIs(t, err, ErrNotFound)
+	var apiErr *APIError
+	require.True(t, errors.As(err, &apiErr))
+	assert.Equal(t, http.StatusGone, apiErr.StatusCode)
+	assert.Equal(t, msg, apiErr.Message)
+	assert.Equal(t, 1, rec.count(), "a 410 is not retried")
+}
+
+const testRecordingURL = "https://recordings.example.com/555001.mp3"
+
+func TestCallsOpenRecording(t *testing.T) {
+	c, mt := newWireClient(t)
+	rec := respond(mt, "GET", testRecordingURL, 200, "ID3-audio-bytes")
+	body, err := c.Calls.OpenRecording(context.Background(), &Recording{URL: testRecordingURL + "?signature=abc"})
+	require.NoError(t, err)
+	audio, err := io.ReadAll(body)
+	require.NoError(t, err)
+	require.NoError(t, body.Close())
+	assert.Equal(t, "ID3-audio-bytes", string(audio))
+
+	got := rec.last(t)
+	assert.Equal(t, "GET", got.Method)
+	assert.Equal(t, "/555001.mp3", got.Path)
+	assert.Equal(t, url.Values{"signature": {"abc"}}, got.Query, "the signed query is sent as given")
+	assert.Empty(t, got.Header.Get("Authorization"), "the signed link carries its own authorisation")
+	assert.Equal(t, "*/*", got.Header.Get("Accept"))
+}
+
+func TestCallsOpenRecordingExpired(t *testing.T) {
+	c, mt := newWireClient(t)
+	respond(mt, "GET", testRecordingURL, 410,
+		`{"code":410,"message":"Recording URL has expired. Please re-fetch the call to get a fresh link."}`)
+	body, err := c.Calls.OpenRecording(context.Background(), &Recording{URL: testRecordingURL + "?signature=secret-sig"})
+	assert.Nil(t, body)
+	assert.ErrorIs(t, err, ErrGone)
+	assert.Contains(t, err.Error(), "GET /555001.mp3: 410 Gone")
+	assert.NotContains(t, err.Error(), "secret-sig", "the signature stays out of errors")
+}
+
+func TestCallsOpenRecordingRefusesBadLinksBeforeIO(t *testing.T) {
+	c, mt := newWireClient(t)
+	rec := respond(mt, "GET", "http://recordings.example.com/1.mp3", 200, "x")
+	for name, r := range map[string]*Recording{
+		"nil":         nil,
+		"empty":       {},
+		"relative":    {URL: "/1.mp3"},
+		"plain http":  {URL: "http://recordings.example.com/1.mp3"},
+		"other":       {URL: "ftp://recordings.example.com/1.mp3"},
+		"unparseable": {URL: "https://%zz"},
+	} {
+		_, err := c.Calls.OpenRecording(context.Background(), r)
+		assert.ErrorIs(t, err, ErrInvalidParams, name)
+	}
+	assert.Zero(t, rec.count())
+}
+
+func TestCallToleratesDrift(t *testing.T) {
+	var call Call
+	require.NoError(t, jsonUnmarshal([]byte(`{"call_id":"555001","org_unit_id":"1001","duration":201,
+		"call_started":"2026-01-20 12:30:00","recording_details":{"url":"u","expires_at":"1769517296"},
+		"tags":[{"id":4,"name":"Hot"}],"brand_new":true}`), &call))
+	assert.Equal(t, int64(555001), call.ID)
+	assert.Equal(t, int64(1001), call.OrgUnitID)
+	assert.Equal(t, Duration(201*time.Second), call.Duration)
+	assert.Equal(t, 2026, call.Started.Year())
+	require.NotNil(t, call.Recording)
+	assert.Equal(t, int64(1769517296), call.Recording.ExpiresAt.Unix())
+	require.Len(t, call.Tags, 1)
+	assert.Equal(t, Tag{ID: 4, Name: "Hot", Raw: call.Tags[0].Raw}, call.Tags[0])
+	assert.Contains(t, string(call.Raw), "brand_new")
+
+	for _, d := range []string{`null`, `""`} {
+		var c Call
+		require.NoError(t, jsonUnmarshal([]byte(`{"call_id":1,"duration":`+d+`}`), &c))
+		assert.Zero(t, c.Duration, d)
+	}
+}
+
+func TestSMSListWire(t *testing.T) {
+	c, mt := newWireClient(t)
+	rec := respond(mt, "GET", "/conversations/sms", 200, string(golden(t, "conversations/sms_list.json")))
+	start := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	page, err := c.SMS.List(context.Background(), &ListSMSParams{
+		PageParams: PageParams{Limit: 20, Offset: 40},
+		Type:       SMSClosed, Search: "801 555", Order: Ascending,
+		Start: start, End: start.AddDate(0, 2, 0),
+	})
+	require.NoError(t, err)
+	assertWire(t, rec.last(t), "GET", "/conversations/sms", url.Values{
+		"limit": {"20"}, "offset": {"40"}, "type": {"close"}, "search": {"801 555"}, "order": {"asc"},
+		"start": {"2026-03-01T00:00:00Z"}, "end": {"2026-05-01T00:00:00Z"},
+	}, "")
+
+	assert.Equal(t, 42, page.Total)
+	require.Len(t, page.Items, 1)
+	m := page.Items[0]
+	assert.Equal(t, int64(987654), m.ID)
+	assert.Equal(t, "18015557654", m.PhoneNumber)
+	assert.Equal(t, Duration(3*time.Minute+21*time.Second), m.FirstResponseTime)
+	assert.Equal(t, Duration(4*time.Minute+15*time.Second), m.AvgResponseTime)
+	assert.Equal(t, SMSIncoming, m.Direction)
+	assert.Equal(t, time.Date(2026, 3, 5, 10, 30, 0, 0, time.UTC), m.Started)
+	assert.Equal(t, time.Date(2026, 3, 5, 10, 35, 0, 0, time.UTC), m.Updated)
+	assert.Equal(t, "18015551234", m.Source)
+	assert.Equal(t, "John Doe", m.SourceName)
+	assert.Equal(t, ConversationUnread, m.Status)
+	assert.Equal(t, int64(501), m.UserID)
+	assert.True(t, m.Pin)
+	assert.Equal(t, "Can you call me back?", m.Message)
+	assert.Equal(t, 2, m.UnreadCount)
+	assert.Equal(t, "John Doe", m.Agent)
+	assert.Equal(t, time.Date(2026, 3, 5, 11, 0, 0, 0, time.UTC), m.ClosedAt)
+}
+
+func TestSMSListDefaults(t *testing.T) {
+	c, mt := newWireClient(t)
+	rec := respond(mt, "GET", "/conversations/sms", 200, envelopeJSON(`{"total":0,"conversation":[]}`))
+	page, err := c.SMS.List(context.Background(), nil)
+	require.NoError(t, err)
+	assertWire(t, rec.last(t), "GET", "/conversations/sms", url.Values{"limit": {"7"}}, "")
+	assert.Equal(t, 7, page.Limit)
+	assert.NotNil(t, page.Items)
+
+	// The longest search allowed, in characters, not bytes.
+	search := strings.Repeat("é", MaxSMSSearch)
+	_, err = c.SMS.List(context.Background(), &ListSMSParams{Search: search})
+	require.NoError(t, err)
+	assert.Equal(t, search, rec.last(t).Query.Get("search"))
+}
+
+func TestSMSListRefusesBadInputBeforeIO(t *testing.T) {
+	c, mt := newWireClient(t)
+	rec := respond(mt, "GET", "/conversations/sms", 200, envelopeJSON(`{"total":0,"conversation":[]}`))
+	for name, p := range map[string]*ListSMSParams{
+		"search 256":  {Search: strings.Repeat("a", MaxSMSSearch+1)},
+		"type closed": {Type: "closed"},
+		"order up":    {Order: "up"},
+		"limit 201":   {PageParams: PageParams{Limit: 201}},
+		"offset -7":   {PageParams: PageParams{Offset: -7}},
+	} {
+		_, err := c.SMS.List(context.Background(), p)
+		assert.ErrorIs(t, err, ErrInvalidParams, name)
+	}
+	assert.Zero(t, rec.count())
+}
+
+func TestSMSAllWalksEveryPage(t *testing.T) {
+	c, mt := newWireClient(t)
+	var offsets []string
+	mt.RegisterRegexpResponder("GET", regexpFor(testBase+"/conversations/sms"), func(req *http.Request) (*http.Response, error) {
+		q := req.URL.Query()
+		offsets = append(offsets, q.Get("offset"))
+		assert.Equal(t, "7", q.Get("limit"))
+		body := map[string]string{
+			"":  `{"total":9,"conversation":[{"conversation_id":1},{"conversation_id":2},{"conversation_id":3},{"conversation_id":4},{"conversation_id":5},{"conversation_id":6},{"conversation_id":7}]}`,
+			"7": `{"total":9,"conversation":[{"conversation_id":8},{"conversation_id":9}]}`,
+		}[q.Get("offset")]
+		return newJSONResponse(200, envelopeJSON(body)), nil
+	})
+	var ids []int64
+	for m, err := range c.SMS.All(context.Background(), &ListSMSParams{Type: SMSUnassigned}) {
+		require.NoError(t, err)
+		ids = append(ids, m.ID)
+	}
+	assert.Equal(t, []int64{1, 2, 3, 4, 5, 6, 7, 8, 9}, ids)
+	assert.Equal(t, []string{"", "7"}, offsets)
+}
+
+func TestSMSToleratesNulls(t *testing.T) {
+	var m SMSConversation
+	require.NoError(t, jsonUnmarshal([]byte(`{"conversation_id":"5","first_response_time":null,
+		"avg_response_time":"","ct_user_id":null,"agent":null,"closed_at":null,"source_name":null,"pin":"true"}`), &m))
+	assert.Equal(t, int64(5), m.ID)
+	assert.Zero(t, m.FirstResponseTime)
+	assert.Zero(t, m.AvgResponseTime)
+	assert.Zero(t, m.UserID)
+	assert.True(t, m.ClosedAt.IsZero())
+	assert.True(t, m.Pin)
+}
+
+func TestConversationsGolden(t *testing.T) {
+	calls := goldenData(t, "conversations/calls_list.json")
+	var cp listData[Call]
+	require.NoError(t, jsonUnmarshal(calls, &cp))
+	require.Len(t, cp.Calls, 1)
+	assertKnownFields(t, calls, listData[Call]{})
+
+	sms := goldenData(t, "conversations/sms_list.json")
+	var sp listData[SMSConversation]
+	require.NoError(t, jsonUnmarshal(sms, &sp))
+	require.Len(t, sp.Convos, 1)
+	assert.Equal(t, 42, sp.Total)
+	assertKnownFields(t, sms, listData[SMSConversation]{})
+}

@@ -1,0 +1,296 @@
+package convirzatest
+
+import (
+	"cmp"
+	"encoding/json"
+	"math"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+)
+
+func init() {
+	register([]route{
+		{pattern: "GET /v3/webhooks", access: adminOnly, handle: listWebhooks},
+		{pattern: "GET /v3/webhooks/{id}", access: adminOnly, handle: getWebhook},
+		{pattern: "POST /v3/webhooks", access: adminOnly, handle: createWebhook},
+		{pattern: "PUT /v3/webhooks/{id}", access: adminOnly, handle: updateWebhook},
+		{pattern: "PATCH /v3/webhooks/{id}", access: adminOnly, handle: patchWebhook},
+		{pattern: "DELETE /v3/webhooks/{id}", access: adminOnly, handle: deleteWebhook},
+	}, nil)
+}
+
+// Webhook triggers.
+const (
+	triggerPostCall = "post_call"
+	triggerPreCall  = "pre_call"
+)
+
+// webhook is a webhook record (api/webhooks.md). Deletes are hard: the
+// record leaves the map.
+type webhook struct {
+	ID           int64         `json:"id"`
+	OrgUnitID    int64         `json:"org_unit_id"`
+	Name         string        `json:"name"`
+	URL          string        `json:"url"`
+	Trigger      string        `json:"trigger"` // post_call or pre_call
+	StaticParams []staticParam `json:"static_params"`
+	Status       string        `json:"status"` // active or inactive
+	Created      time.Time     `json:"created"`
+	Modified     time.Time     `json:"modified"`
+}
+
+// staticParam is a name and value sent with every delivery; the same in
+// state and on the wire.
+type staticParam struct {
+	FieldName   string `json:"field_name"`
+	StaticValue string `json:"static_value"`
+}
+
+// webhookItem is the Webhook object on the wire.
+type webhookItem struct {
+	WebhookID    int64         `json:"webhook_id"`
+	OrgUnitID    int64         `json:"org_unit_id"`
+	WebhookName  string        `json:"webhook_name"`
+	WebhookURL   string        `json:"webhook_url"`
+	Trigger      string        `json:"trigger"`
+	StaticParams []staticParam `json:"static_params"`
+	Status       string        `json:"status"`
+	Created      string        `json:"webhook_created"`
+	Modified     string        `json:"webhook_modified"`
+}
+
+func webhookJSON(w *webhook) webhookItem {
+	params := w.StaticParams
+	if params == nil {
+		params = []staticParam{}
+	}
+	return webhookItem{
+		WebhookID: w.ID, OrgUnitID: w.OrgUnitID, WebhookName: w.Name, WebhookURL: w.URL, Trigger: w.Trigger,
+		StaticParams: params, Status: w.Status, Created: iso(w.Created), Modified: iso(w.Modified),
+	}
+}
+
+// visibleWebhook returns the webhook with that id, or the 404 for it: a
+// webhook whose org unit the caller cannot see is not found (S1).
+func (c *call) visibleWebhook(id int64) (*webhook, *apiError) {
+	w := c.st.Webhooks[id]
+	if w == nil || c.st.orgUnit(w.OrgUnitID) == nil || !c.inScope(w.OrgUnitID) {
+		return nil, notFound("Webhook")
+	}
+	return w, nil
+}
+
+// listWebhooks is GET /v3/webhooks: the webhooks of org_unit_id and of the
+// units below it, in id order. A filter naming a unit out of scope is a
+// 403, like List Users.
+func listWebhooks(c *call) (any, *apiError) {
+	q := c.query()
+	ouID := q.int("org_unit_id", c.caller.OrgUnitID, 1, math.MaxInt64)
+	status := q.enum("status", "", statusActive, statusInactive)
+	limit, offset := q.paging(100)
+	if err := q.err(); err != nil {
+		return nil, err
+	}
+	if c.st.orgUnit(ouID) == nil || !c.inScope(ouID) {
+		return nil, errorf(http.StatusForbidden, "org unit %d is outside your hierarchy", ouID)
+	}
+	var found []*webhook
+	for _, w := range c.st.Webhooks {
+		if c.st.orgUnit(w.OrgUnitID) != nil && c.st.within(ouID, w.OrgUnitID) && (status == "" || w.Status == status) {
+			found = append(found, w)
+		}
+	}
+	slices.SortFunc(found, func(a, b *webhook) int { return cmp.Compare(a.ID, b.ID) })
+	items := []webhookItem{}
+	for _, w := range page(found, limit, offset) {
+		items = append(items, webhookJSON(w))
+	}
+	return map[string]any{"webhooks": items, "total": len(found)}, nil
+}
+
+// getWebhook is GET /v3/webhooks/{id}.
+func getWebhook(c *call) (any, *apiError) {
+	id, err := c.pathID("id")
+	if err != nil {
+		return nil, err
+	}
+	w, err := c.visibleWebhook(id)
+	if err != nil {
+		return nil, err
+	}
+	return webhookJSON(w), nil
+}
+
+// webhookBody is a decoded Create, Update or Patch Webhook body.
+type webhookBody struct {
+	name, url, trigger, status field[string]
+	orgUnitID                  field[int64]
+	params                     field[[]staticParam]
+}
+
+// webhookFields are the members webhookBody knows; PATCH needs at least one
+// (X1).
+var webhookFields = []string{"webhook_name", "webhook_url", "org_unit_id", "trigger", "static_params", "status"}
+
+// decodeWebhookBody validates a webhook body (the 400 step), the org unit
+// included (S7). With patch false (create, PUT) webhook_name and webhook_url
+// are required; with patch true null is refused on every member, none being
+// nullable. In create and PUT, null counts as absent.
+func (c *call) decodeWebhookBody(o *object, patch bool) (webhookBody, *apiError) {
+	var b webhookBody
+	given := func(name string) bool {
+		if o.isNull(name) && patch {
+			o.fail(name, "must not be null")
+		}
+		return o.has(name) && !o.isNull(name)
+	}
+	if !patch || given("webhook_name") {
+		b.name.v, b.name.set = o.text("webhook_name")
+	}
+	if !patch || given("webhook_url") {
+		if b.url.v, b.url.set = o.text("webhook_url"); b.url.set && !absoluteHTTPURL(b.url.v) {
+			o.fail("webhook_url", "must be an absolute http or https URL")
+		}
+	}
+	if given("org_unit_id") {
+		if b.orgUnitID.v, b.orgUnitID.set = o.int("org_unit_id"); b.orgUnitID.set {
+			if id := b.orgUnitID.v; c.st.orgUnit(id) == nil || !c.inScope(id) {
+				o.fail("org_unit_id", "org unit does not exist or is outside your hierarchy")
+			}
+		}
+	}
+	if given("trigger") {
+		b.trigger.v, b.trigger.set = o.str("trigger")
+		if b.trigger.set && b.trigger.v != triggerPostCall && b.trigger.v != triggerPreCall {
+			o.fail("trigger", "must be post_call or pre_call")
+		}
+	}
+	if given("static_params") {
+		b.params.v, b.params.set = staticParams(o)
+	}
+	if given("status") {
+		b.status.v, b.status.set = o.str("status")
+		if b.status.set && b.status.v != statusActive && b.status.v != statusInactive {
+			o.fail("status", "must be active or inactive")
+		}
+	}
+	if patch && len(o.errs) == 0 && !slices.ContainsFunc(webhookFields, o.has) {
+		o.fail("body", "must change at least one field") // X1
+	}
+	return b, o.err()
+}
+
+// absoluteHTTPURL reports whether s is an absolute http or https URL with a
+// host: the only kind of endpoint a delivery can reach.
+func absoluteHTTPURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && u.Host != "" && (strings.EqualFold(u.Scheme, "http") || strings.EqualFold(u.Scheme, "https"))
+}
+
+// staticParams reads static_params: an array of {field_name, static_value},
+// both strings, the name not empty.
+func staticParams(o *object) ([]staticParam, bool) {
+	var raw []map[string]json.RawMessage
+	if !o.value("static_params", &raw, "must be an array of {field_name, static_value}") {
+		return nil, false
+	}
+	params := []staticParam{}
+	for _, m := range raw {
+		var p staticParam
+		errName := json.Unmarshal(m["field_name"], &p.FieldName)
+		errValue := json.Unmarshal(m["static_value"], &p.StaticValue)
+		if m == nil || errName != nil || errValue != nil || strings.TrimSpace(p.FieldName) == "" {
+			o.fail("static_params", "each entry needs a non-empty field_name and a string static_value")
+			return nil, false
+		}
+		params = append(params, p)
+	}
+	return params, true
+}
+
+// apply writes the body onto w. With full set (create, PUT) the members that
+// were not sent take their defaults; otherwise (PATCH) they stay unchanged.
+// A PUT without org_unit_id keeps the webhook where it is.
+func (b webhookBody) apply(w *webhook, full bool, now time.Time) {
+	set := func(dst *string, f field[string], def string) {
+		switch {
+		case f.set:
+			*dst = f.v
+		case full:
+			*dst = def
+		}
+	}
+	set(&w.Name, b.name, w.Name)
+	set(&w.URL, b.url, w.URL)
+	set(&w.Trigger, b.trigger, triggerPostCall)
+	set(&w.Status, b.status, statusActive)
+	if b.orgUnitID.set {
+		w.OrgUnitID = b.orgUnitID.v
+	}
+	switch {
+	case b.params.set:
+		w.StaticParams = b.params.v
+	case full:
+		w.StaticParams = []staticParam{}
+	}
+	w.Modified = now
+}
+
+// createWebhook is POST /v3/webhooks. The org unit defaults to the caller's.
+func createWebhook(c *call) (any, *apiError) {
+	o, err := c.object()
+	if err != nil {
+		return nil, err
+	}
+	b, err := c.decodeWebhookBody(o, false)
+	if err != nil {
+		return nil, err
+	}
+	w := &webhook{ID: c.st.newID(), OrgUnitID: c.caller.OrgUnitID, Created: c.now}
+	b.apply(w, true, c.now)
+	c.st.Webhooks[w.ID] = w
+	return map[string]int64{"webhookId": w.ID}, nil
+}
+
+// updateWebhook is PUT /v3/webhooks/{id} and patchWebhook PATCH
+// /v3/webhooks/{id}: the body is checked first (400), then the webhook (404).
+func updateWebhook(c *call) (any, *apiError) { return c.editWebhook(false) }
+func patchWebhook(c *call) (any, *apiError)  { return c.editWebhook(true) }
+
+func (c *call) editWebhook(patch bool) (any, *apiError) {
+	id, err := c.pathID("id")
+	if err != nil {
+		return nil, err
+	}
+	o, err := c.object()
+	if err != nil {
+		return nil, err
+	}
+	b, err := c.decodeWebhookBody(o, patch)
+	if err != nil {
+		return nil, err
+	}
+	w, err := c.visibleWebhook(id)
+	if err != nil {
+		return nil, err
+	}
+	b.apply(w, !patch, c.now)
+	return webhookJSON(w), nil
+}
+
+// deleteWebhook is DELETE /v3/webhooks/{id}: a hard delete, after which the
+// webhook is not found.
+func deleteWebhook(c *call) (any, *apiError) {
+	id, err := c.pathID("id")
+	if err != nil {
+		return nil, err
+	}
+	if _, err := c.visibleWebhook(id); err != nil {
+		return nil, err
+	}
+	delete(c.st.Webhooks, id)
+	return map[string]int64{"webhookId": id}, nil
+}
