@@ -41,10 +41,12 @@ type benchServer struct {
 	base    string // API base URL, "/v3" included
 	user    []byte // GET /v3/users/{id}
 	page    []byte // GET /v3/users/list: benchPage users, total benchTotal
+	calls   []byte // GET /v3/conversations/calls: benchPage calls
 	onPage  atomic.Pointer[func()]
 	jsonCT  []string
 	lenUser []string
 	lenPage []string
+	lenCall []string
 }
 
 func newBenchServer(b *testing.B) *benchServer {
@@ -52,10 +54,12 @@ func newBenchServer(b *testing.B) *benchServer {
 	s := &benchServer{
 		user:   benchUserBody(b),
 		page:   benchUsersPageBody(b, benchPage, benchTotal),
+		calls:  benchCallsPageBody(b, benchPage),
 		jsonCT: []string{"application/json"},
 	}
 	s.lenUser = []string{strconv.Itoa(len(s.user))}
 	s.lenPage = []string{strconv.Itoa(len(s.page))}
+	s.lenCall = []string{strconv.Itoa(len(s.calls))}
 	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
 	s.base = s.URL + "/v3"
 	b.Cleanup(s.Close)
@@ -76,6 +80,9 @@ func (s *benchServer) serve(w http.ResponseWriter, r *http.Request) {
 		}
 		h["Content-Length"] = s.lenPage
 		_, _ = w.Write(s.page)
+	case "/v3/conversations/calls":
+		h["Content-Length"] = s.lenCall
+		_, _ = w.Write(s.calls)
 	default:
 		w.WriteHeader(http.StatusNotFound)
 		_, _ = w.Write([]byte(`{"code":404,"message":"not found"}`))
@@ -124,6 +131,37 @@ func benchUsersPageBody(b *testing.B, n, total int) []byte {
 		buf.Write(benchUserObject(b, i))
 	}
 	fmt.Fprintf(&buf, `],"total":%d},"request_id":"550e8400-e29b-41d4-a716-446655440000","timestamp":"2026-01-20T12:34:56.789Z"}`, total)
+	return buf.Bytes()
+}
+
+// benchCallsPageBody is a Get Calls List answer of n calls, each the
+// documented example (testdata/conversations/calls_list.json: tags and a
+// recording included) with a distinct id.
+func benchCallsPageBody(b *testing.B, n int) []byte {
+	b.Helper()
+	raw, err := os.ReadFile("testdata/conversations/calls_list.json")
+	if err != nil {
+		b.Fatal(err)
+	}
+	var env struct {
+		Data struct{ Calls []json.RawMessage }
+	}
+	if err := json.Unmarshal(raw, &env); err != nil || len(env.Data.Calls) == 0 {
+		b.Fatal("calls_list.json: ", err)
+	}
+	var call bytes.Buffer
+	if err := json.Compact(&call, env.Data.Calls[0]); err != nil {
+		b.Fatal(err)
+	}
+	var buf bytes.Buffer
+	buf.WriteString(`{"code":200,"message":"Success","data":{"calls":[`)
+	for i := range n {
+		if i > 0 {
+			buf.WriteByte(',')
+		}
+		buf.WriteString(strings.Replace(call.String(), `"call_id":555001`, fmt.Sprintf(`"call_id":%d`, 600000+i), 1))
+	}
+	fmt.Fprintf(&buf, `],"total":%d},"request_id":"550e8400-e29b-41d4-a716-446655440000","timestamp":"2026-01-20T12:34:56.789Z"}`, n)
 	return buf.Bytes()
 }
 
@@ -219,6 +257,48 @@ type plainUsersPage struct {
 	Code int `json:"code"`
 	Data struct {
 		Users []plainUser `json:"users"`
+		Total int         `json:"total"`
+	} `json:"data"`
+}
+
+// plainCall is Call as a plain struct, typed as the documented example
+// sends it.
+type plainCall struct {
+	ID                 int64     `json:"call_id"`
+	OrgUnitID          int64     `json:"org_unit_id"`
+	CampaignID         int64     `json:"campaign_id"`
+	ProvisionedRouteID int64     `json:"provisioned_route_id"`
+	CallerID           string    `json:"caller_id"`
+	PhoneNumber        string    `json:"phone_number"`
+	RingTo             string    `json:"ring_to"`
+	Disposition        string    `json:"disposition"`
+	Duration           string    `json:"duration"`
+	Started            time.Time `json:"call_started"`
+	Tags               []struct {
+		ID        int64     `json:"tag_id"`
+		Name      string    `json:"tag_name"`
+		OrgUnitID int64     `json:"org_unit_id"`
+		Created   time.Time `json:"tag_created"`
+	} `json:"tags"`
+	Comments []struct {
+		Comment string    `json:"comment"`
+		UserID  int64     `json:"ct_user_id"`
+		Created time.Time `json:"comment_created"`
+	} `json:"comments"`
+	CustomSources map[string]string `json:"custom_sources"`
+	CallFlow      json.RawMessage   `json:"call_flow"`
+	Recording     *struct {
+		URL       string `json:"url"`
+		ExpiresAt int64  `json:"expires_at"`
+	} `json:"recording_details"`
+	Transcription string `json:"transcription"`
+}
+
+// plainCallsPage is a Get Calls List answer as plain structs.
+type plainCallsPage struct {
+	Code int `json:"code"`
+	Data struct {
+		Calls []plainCall `json:"calls"`
 		Total int         `json:"total"`
 	} `json:"data"`
 }
@@ -348,7 +428,7 @@ func BenchmarkUsersPage200Decode(b *testing.B) {
 		st := &callState{method: http.MethodGet, path: usersListPath}
 		r := &request{method: http.MethodGet, path: usersListPath}
 		rd := bytes.NewReader(body)
-		resp := &http.Response{StatusCode: http.StatusOK, Header: http.Header{}}
+		resp := &http.Response{StatusCode: http.StatusOK, Header: http.Header{}, ContentLength: int64(len(body))}
 		b.SetBytes(int64(len(body)))
 		b.ReportAllocs()
 		for b.Loop() {
@@ -366,6 +446,82 @@ func BenchmarkUsersPage200Decode(b *testing.B) {
 		for b.Loop() {
 			var p plainUsersPage
 			if err := json.Unmarshal(body, &p); err != nil || len(p.Data.Users) != benchPage {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// BenchmarkCallsPage200 is one Get Calls List page of 200 calls (tags and
+// recording expanded) over the loopback: Calls.List against io.ReadAll and
+// json.Unmarshal into plain structs. Goal: <= 1.25x time and allocations.
+func BenchmarkCallsPage200(b *testing.B) {
+	s := newBenchServer(b)
+	ctx := context.Background()
+	b.Run("SDK", func(b *testing.B) {
+		c := benchClient(b, s)
+		params := &ListCallsParams{PageParams: PageParams{Limit: benchPage}}
+		b.SetBytes(int64(len(s.calls)))
+		b.ReportAllocs()
+		for b.Loop() {
+			p, err := c.Calls.List(ctx, params)
+			if err != nil || len(p.Items) != benchPage || len(p.Items[0].Tags) != 1 {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("Baseline", func(b *testing.B) {
+		hc := &http.Client{Transport: defaultTransport()}
+		b.SetBytes(int64(len(s.calls)))
+		b.ReportAllocs()
+		for b.Loop() {
+			req, _ := http.NewRequestWithContext(ctx, http.MethodGet, s.base+"/conversations/calls?limit=200", nil)
+			req.Header.Set("Authorization", "Bearer "+benchToken)
+			resp, err := hc.Do(req)
+			if err != nil {
+				b.Fatal(err)
+			}
+			body, err := io.ReadAll(resp.Body)
+			_ = resp.Body.Close()
+			if err != nil {
+				b.Fatal(err)
+			}
+			var p plainCallsPage
+			if err := json.Unmarshal(body, &p); err != nil || len(p.Data.Calls) != benchPage {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// BenchmarkCallsPage200Decode isolates the decoding of the same calls page,
+// as BenchmarkUsersPage200Decode does for users.
+func BenchmarkCallsPage200Decode(b *testing.B) {
+	s := newBenchServer(b)
+	body := s.calls
+	b.Run("SDK", func(b *testing.B) {
+		c := benchClient(b, s)
+		st := &callState{method: http.MethodGet, path: callsPath}
+		r := &request{method: http.MethodGet, path: callsPath}
+		rd := bytes.NewReader(body)
+		resp := &http.Response{StatusCode: http.StatusOK, Header: http.Header{}, ContentLength: int64(len(body))}
+		b.SetBytes(int64(len(body)))
+		b.ReportAllocs()
+		for b.Loop() {
+			rd.Reset(body)
+			resp.Body = io.NopCloser(rd)
+			var data listData[Call]
+			if _, err := c.decode(resp, st, r, &data); err != nil || len(data.items()) != benchPage {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("Baseline", func(b *testing.B) {
+		b.SetBytes(int64(len(body)))
+		b.ReportAllocs()
+		for b.Loop() {
+			var p plainCallsPage
+			if err := json.Unmarshal(body, &p); err != nil || len(p.Data.Calls) != benchPage {
 				b.Fatal(err)
 			}
 		}

@@ -28,8 +28,13 @@ func decodeModel(data []byte, v any, raw *json.RawMessage) error {
 	}
 	*raw = append((*raw)[:0], data...)
 	err := unmarshal(data, v)
+	if err == nil {
+		return nil
+	}
+	// Declared here, not above: errors.As makes it escape, and a
+	// successful decode should not pay for its allocation.
 	var syntaxErr *json.SyntaxError
-	if err == nil || errors.As(err, &syntaxErr) {
+	if errors.As(err, &syntaxErr) {
 		return err
 	}
 	return decodeLenient(data, reflect.ValueOf(v).Elem())
@@ -304,10 +309,7 @@ func parseTime(s string) (time.Time, bool) {
 		return time.Time{}, false
 	}
 	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
-		if n > 1e12 || n < -1e12 {
-			return time.UnixMilli(n).UTC(), true
-		}
-		return time.Unix(n, 0).UTC(), true
+		return unixTime(n), true
 	}
 	for _, layout := range timeLayouts {
 		if t, err := time.Parse(layout, s); err == nil {
@@ -317,19 +319,29 @@ func parseTime(s string) (time.Time, bool) {
 	return time.Time{}, false
 }
 
+// unixTime is a Unix time in seconds, or in milliseconds for values too
+// large to be seconds.
+func unixTime(n int64) time.Time {
+	if n > 1e12 || n < -1e12 {
+		return time.UnixMilli(n).UTC()
+	}
+	return time.Unix(n, 0).UTC()
+}
+
 // parseDuration reads "HH:MM:SS" (or "MM:SS"), a number of seconds, or a Go
 // duration string such as "3m21s".
 func parseDuration(s string) (time.Duration, bool) {
 	if s == "" {
 		return 0, false
 	}
+	if strings.Count(s, ":") > 2 {
+		return 0, false
+	}
 	if strings.Contains(s, ":") {
-		parts := strings.Split(s, ":")
-		if len(parts) > 3 {
-			return 0, false
-		}
 		var total float64
-		for _, p := range parts {
+		for rest, more := s, true; more; {
+			var p string
+			p, rest, more = strings.Cut(rest, ":")
 			f, err := strconv.ParseFloat(p, 64)
 			if err != nil || f < 0 {
 				return 0, false

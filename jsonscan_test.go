@@ -6,6 +6,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -220,4 +221,27 @@ func TestDecodeIntoNullLeavesTarget(t *testing.T) {
 	_, err = decodeInto([]byte(`{"a":x}`), 0, &map[string]any{})
 	assert.True(t, errors.As(err, &se), "%v", err)
 	assert.Equal(t, 5, se.off, "the offset of the bad character")
+}
+
+func TestTolerantScalarsWithoutStrings(t *testing.T) {
+	for in, want := range map[string]time.Duration{
+		`"00:03:21"`: 201 * time.Second, `"03:21"`: 201 * time.Second, `"1:00:00:00"`: 0, `"3m21s"`: 201 * time.Second,
+		`201`: 201 * time.Second, `"201.5"`: 201500 * time.Millisecond, `"x:1"`: 0, `":"`: 0, `null`: 0, `"\u0030:01"`: time.Second,
+	} {
+		var d Duration
+		require.NoError(t, d.UnmarshalJSON([]byte(in)))
+		assert.Equal(t, want, time.Duration(d), in)
+	}
+	for in, want := range map[string]time.Time{
+		`1769517296`:                 time.Unix(1769517296, 0).UTC(),
+		`"1769517296"`:               time.Unix(1769517296, 0).UTC(),
+		`1769517296000`:              time.UnixMilli(1769517296000).UTC(),
+		`"2026-01-20T12:30:00.000Z"`: time.Date(2026, 1, 20, 12, 30, 0, 0, time.UTC),
+		`"soon"`:                     {},
+		`null`:                       {},
+	} {
+		var tm Time
+		require.NoError(t, tm.UnmarshalJSON([]byte(in)))
+		assert.True(t, want.Equal(tm.Time), "%s: %v", in, tm.Time)
+	}
 }

@@ -28,6 +28,13 @@ type Time struct{ time.Time }
 // UnmarshalJSON implements json.Unmarshaler. An empty or unreadable value
 // leaves the zero time.
 func (t *Time) UnmarshalJSON(data []byte) error {
+	// A Unix time is read from the bytes, without a string.
+	if b, ok := scalarBytes(data); ok && len(b) > 0 && len(b) <= 32 {
+		if n, err := strconv.ParseInt(string(b), 10, 64); err == nil {
+			t.Time = unixTime(n)
+			return nil
+		}
+	}
 	t.Time, _ = parseTime(scalarText(data))
 	return nil
 }
@@ -46,7 +53,12 @@ type Duration time.Duration
 
 // UnmarshalJSON implements json.Unmarshaler.
 func (d *Duration) UnmarshalJSON(data []byte) error {
-	v, _ := parseDuration(scalarText(data))
+	var v time.Duration
+	if b, ok := scalarBytes(data); ok && len(b) <= 32 {
+		v, _ = parseDuration(string(b)) // short: converted on the stack
+	} else {
+		v, _ = parseDuration(scalarText(data))
+	}
 	*d = Duration(v)
 	return nil
 }
