@@ -331,28 +331,38 @@ func unixTime(n int64) time.Time {
 // parseDuration reads "HH:MM:SS" (or "MM:SS"), a number of seconds, or a Go
 // duration string such as "3m21s".
 func parseDuration(s string) (time.Duration, bool) {
-	if s == "" {
-		return 0, false
+	if d, ok, done := parseClock(s); done {
+		return d, ok
 	}
-	if strings.Count(s, ":") > 2 {
-		return 0, false
+	d, err := time.ParseDuration(s)
+	return d, err == nil
+}
+
+// parseClock reads the forms of parseDuration other than Go's ("HH:MM:SS",
+// "MM:SS", seconds); done is false for anything else. It keeps no
+// reference to s, so a caller may pass a string converted on the stack.
+func parseClock(s string) (d time.Duration, ok, done bool) {
+	if s == "" {
+		return 0, false, true
 	}
 	if strings.Contains(s, ":") {
+		if strings.Count(s, ":") > 2 {
+			return 0, false, true
+		}
 		var total float64
 		for rest, more := s, true; more; {
 			var p string
 			p, rest, more = strings.Cut(rest, ":")
 			f, err := strconv.ParseFloat(p, 64)
 			if err != nil || f < 0 {
-				return 0, false
+				return 0, false, true
 			}
 			total = total*60 + f
 		}
-		return time.Duration(total * float64(time.Second)), true
+		return time.Duration(total * float64(time.Second)), true, true
 	}
 	if f, err := strconv.ParseFloat(s, 64); err == nil {
-		return time.Duration(f * float64(time.Second)), true
+		return time.Duration(f * float64(time.Second)), true, true
 	}
-	d, err := time.ParseDuration(s)
-	return d, err == nil
+	return 0, false, false
 }

@@ -54,9 +54,12 @@ type Duration time.Duration
 // UnmarshalJSON implements json.Unmarshaler.
 func (d *Duration) UnmarshalJSON(data []byte) error {
 	var v time.Duration
-	if b, ok := scalarBytes(data); ok && len(b) <= 32 {
-		v, _ = parseDuration(string(b)) // short: converted on the stack
-	} else {
+	b, ok := scalarBytes(data)
+	done := false
+	if ok && len(b) <= 32 {
+		v, _, done = parseClock(string(b)) // short: converted on the stack
+	}
+	if !done {
 		v, _ = parseDuration(scalarText(data))
 	}
 	*d = Duration(v)
