@@ -154,10 +154,26 @@ func skipLiteral(b []byte, i int, lit string) (int, error) {
 	return i + len(lit), nil
 }
 
+// plainByte marks the bytes that stand for themselves inside a string: all
+// but the quote, the backslash and the control characters.
+var plainByte = func() (t [256]bool) {
+	for c := 0x20; c < 256; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
+
 // skipString checks the string that starts at b[i] == '"'.
 func skipString(b []byte, i int) (int, error) {
 	i++
 	for i < len(b) {
+		// Most bytes are plain: one table look-up each.
+		for i < len(b) && plainByte[b[i]] {
+			i++
+		}
+		if i >= len(b) {
+			break
+		}
 		c := b[i]
 		switch {
 		case c == '"':
