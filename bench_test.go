@@ -176,6 +176,19 @@ func benchClient(b *testing.B, s *benchServer, opts ...Option) *Client {
 	return c
 }
 
+// cpuMeter reports the process's CPU time per operation as cpu-ns/op.
+// On a machine shared with other work, wall time per operation moves with
+// the load while CPU time moves much less: the pair's ratio of CPU time is
+// the steadier comparison. Start it right before the timed loop.
+func cpuMeter(b *testing.B) (stop func()) {
+	start := processCPU()
+	return func() {
+		if b.N > 0 {
+			b.ReportMetric(float64(processCPU()-start)/float64(b.N), "cpu-ns/op")
+		}
+	}
+}
+
 // baseline is the hand-written client a team would write without the SDK:
 // net/http and encoding/json, no retries, no logging.
 type baseline struct {
@@ -312,6 +325,7 @@ func BenchmarkUsersGet(b *testing.B) {
 	b.Run("SDK", func(b *testing.B) {
 		c := benchClient(b, s)
 		b.ReportAllocs()
+		defer cpuMeter(b)()
 		for b.Loop() {
 			u, err := c.Users.Get(ctx, benchUserID)
 			if err != nil || u.ID != benchUserID {
@@ -322,6 +336,7 @@ func BenchmarkUsersGet(b *testing.B) {
 	b.Run("Baseline", func(b *testing.B) {
 		bl := &baseline{hc: &http.Client{Transport: defaultTransport()}, base: s.base}
 		b.ReportAllocs()
+		defer cpuMeter(b)()
 		for b.Loop() {
 			u, err := bl.getUser(ctx, benchUserID)
 			if err != nil || u.ID != benchUserID {
@@ -344,6 +359,7 @@ func BenchmarkUsersGetParallel64(b *testing.B) {
 		b.SetParallelism((benchProcs + runtime.GOMAXPROCS(0) - 1) / runtime.GOMAXPROCS(0))
 		b.ReportAllocs()
 		b.ResetTimer()
+		stop := cpuMeter(b)
 		b.RunParallel(func(pb *testing.PB) {
 			for pb.Next() {
 				u, err := get()
@@ -353,6 +369,7 @@ func BenchmarkUsersGetParallel64(b *testing.B) {
 				}
 			}
 		})
+		stop()
 		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "req/s")
 	}
 	b.Run("SDK", func(b *testing.B) {
@@ -386,6 +403,7 @@ func BenchmarkUsersPage200(b *testing.B) {
 		params := &ListUsersParams{PageParams: PageParams{Limit: benchPage}}
 		b.SetBytes(int64(len(s.page)))
 		b.ReportAllocs()
+		defer cpuMeter(b)()
 		for b.Loop() {
 			p, err := c.Users.List(ctx, params)
 			if err != nil || len(p.Items) != benchPage {
@@ -397,6 +415,7 @@ func BenchmarkUsersPage200(b *testing.B) {
 		hc := &http.Client{Transport: defaultTransport()}
 		b.SetBytes(int64(len(s.page)))
 		b.ReportAllocs()
+		defer cpuMeter(b)()
 		for b.Loop() {
 			req, _ := http.NewRequestWithContext(ctx, http.MethodGet, s.base+"/users/list?limit=200", nil)
 			req.Header.Set("Authorization", "Bearer "+benchToken)
@@ -431,6 +450,7 @@ func BenchmarkUsersPage200Decode(b *testing.B) {
 		resp := &http.Response{StatusCode: http.StatusOK, Header: http.Header{}, ContentLength: int64(len(body))}
 		b.SetBytes(int64(len(body)))
 		b.ReportAllocs()
+		defer cpuMeter(b)()
 		for b.Loop() {
 			rd.Reset(body)
 			resp.Body = io.NopCloser(rd)
@@ -443,6 +463,7 @@ func BenchmarkUsersPage200Decode(b *testing.B) {
 	b.Run("Baseline", func(b *testing.B) {
 		b.SetBytes(int64(len(body)))
 		b.ReportAllocs()
+		defer cpuMeter(b)()
 		for b.Loop() {
 			var p plainUsersPage
 			if err := json.Unmarshal(body, &p); err != nil || len(p.Data.Users) != benchPage {
@@ -463,6 +484,7 @@ func BenchmarkCallsPage200(b *testing.B) {
 		params := &ListCallsParams{PageParams: PageParams{Limit: benchPage}}
 		b.SetBytes(int64(len(s.calls)))
 		b.ReportAllocs()
+		defer cpuMeter(b)()
 		for b.Loop() {
 			p, err := c.Calls.List(ctx, params)
 			if err != nil || len(p.Items) != benchPage || len(p.Items[0].Tags) != 1 {
@@ -474,6 +496,7 @@ func BenchmarkCallsPage200(b *testing.B) {
 		hc := &http.Client{Transport: defaultTransport()}
 		b.SetBytes(int64(len(s.calls)))
 		b.ReportAllocs()
+		defer cpuMeter(b)()
 		for b.Loop() {
 			req, _ := http.NewRequestWithContext(ctx, http.MethodGet, s.base+"/conversations/calls?limit=200", nil)
 			req.Header.Set("Authorization", "Bearer "+benchToken)
@@ -507,6 +530,7 @@ func BenchmarkCallsPage200Decode(b *testing.B) {
 		resp := &http.Response{StatusCode: http.StatusOK, Header: http.Header{}, ContentLength: int64(len(body))}
 		b.SetBytes(int64(len(body)))
 		b.ReportAllocs()
+		defer cpuMeter(b)()
 		for b.Loop() {
 			rd.Reset(body)
 			resp.Body = io.NopCloser(rd)
@@ -519,6 +543,7 @@ func BenchmarkCallsPage200Decode(b *testing.B) {
 	b.Run("Baseline", func(b *testing.B) {
 		b.SetBytes(int64(len(body)))
 		b.ReportAllocs()
+		defer cpuMeter(b)()
 		for b.Loop() {
 			var p plainCallsPage
 			if err := json.Unmarshal(body, &p); err != nil || len(p.Data.Calls) != benchPage {

@@ -2,6 +2,7 @@ package convirza
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"reflect"
@@ -163,11 +164,26 @@ var plainByte = func() (t [256]bool) {
 	return t
 }()
 
+// specialIn8 reports whether any of the eight bytes of x is a quote, a
+// backslash or a control character (below 0x20), with the exact
+// "has a zero byte" and "has a byte below n" bit tricks.
+func specialIn8(x uint64) bool {
+	const lo, hi = 0x0101010101010101, 0x8080808080808080
+	q := x ^ (lo * '"')
+	bs := x ^ (lo * '\\')
+	return ((q-lo)&^q|(bs-lo)&^bs|(x-lo*0x20)&^x)&hi != 0
+}
+
 // skipString checks the string that starts at b[i] == '"'.
 func skipString(b []byte, i int) (int, error) {
 	i++
 	for i < len(b) {
-		// Most bytes are plain: one table look-up each.
+		// Most bytes are plain: eight at a time while none of them is a
+		// quote, a backslash or a control character, then one table
+		// look-up each.
+		for i+8 <= len(b) && !specialIn8(binary.LittleEndian.Uint64(b[i:])) {
+			i += 8
+		}
 		for i < len(b) && plainByte[b[i]] {
 			i++
 		}

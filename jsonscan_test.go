@@ -245,3 +245,16 @@ func TestTolerantScalarsWithoutStrings(t *testing.T) {
 		assert.True(t, want.Equal(tm.Time), "%s: %v", in, tm.Time)
 	}
 }
+
+func TestSpecialIn8(t *testing.T) {
+	for c := range 256 {
+		for pos := range 8 {
+			word := []byte("abcdefgh")
+			word[pos] = byte(c)
+			want := c == '"' || c == '\\' || c < 0x20
+			got := specialIn8(uint64(word[0]) | uint64(word[1])<<8 | uint64(word[2])<<16 | uint64(word[3])<<24 |
+				uint64(word[4])<<32 | uint64(word[5])<<40 | uint64(word[6])<<48 | uint64(word[7])<<56)
+			require.Equal(t, want, got, "byte %#x at %d", c, pos)
+		}
+	}
+}
