@@ -2,6 +2,7 @@ package convirza
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net/http"
 	"strings"
@@ -79,4 +80,64 @@ func TestAuthTransportLeavesTheRequestAlone(t *testing.T) {
 	_, err = at.RoundTrip(req)
 	require.NoError(t, err)
 	assert.Equal(t, "Bearer rotated", got[2], "a new token is used at once")
+}
+
+// errReader fails after its data.
+type errReader struct {
+	data []byte
+	err  error
+}
+
+func (r *errReader) Read(p []byte) (int, error) {
+	if len(r.data) == 0 {
+		return 0, r.err
+	}
+	n := copy(p, r.data)
+	r.data = r.data[n:]
+	return n, nil
+}
+
+func TestReadBody(t *testing.T) {
+	body := []byte(`{"code":200,"data":{"ct_user_id":1}}`)
+	for _, tc := range []struct {
+		name     string
+		cl       int64
+		limit    int64
+		exceeded bool
+	}{
+		{"length known", int64(len(body)), 1 << 20, false},
+		{"length unknown", -1, 1 << 20, false},
+		{"exactly the limit", int64(len(body)), int64(len(body)), false},
+		{"one byte over, length known", int64(len(body)), int64(len(body)) - 1, true},
+		{"one byte over, length unknown", -1, int64(len(body)) - 1, true},
+	} {
+		buf := getBuffer()
+		resp := &http.Response{ContentLength: tc.cl, Body: io.NopCloser(&errReader{data: body, err: io.EOF})}
+		exceeded, err := buf.readBody(resp, tc.limit)
+		require.NoError(t, err, tc.name)
+		assert.Equal(t, tc.exceeded, exceeded, tc.name)
+		if !tc.exceeded {
+			assert.Equal(t, body, buf.b, tc.name)
+		}
+		putBuffer(buf)
+	}
+
+	buf := getBuffer()
+	defer putBuffer(buf)
+	cut := errors.New("connection reset")
+	_, err := buf.readBody(&http.Response{ContentLength: 100, Body: io.NopCloser(&errReader{data: body[:10], err: cut})}, 1<<20)
+	assert.ErrorIs(t, err, cut, "a read error is returned")
+}
+
+// A body cut short by the connection is an invalid response, not a decoded
+// half.
+func TestTruncatedBodyIsInvalidResponse(t *testing.T) {
+	tr := transportFunc(func(r *http.Request) (*http.Response, error) {
+		return &http.Response{StatusCode: 200, Header: http.Header{}, Request: r, ContentLength: 200,
+			Body: io.NopCloser(&errReader{data: []byte(`{"code":200,"data":{"ct_user_id":1}}`), err: io.ErrUnexpectedEOF})}, nil
+	})
+	c, err := NewClient(WithBaseURL(testBase), WithToken(testToken), WithHTTPClient(&http.Client{Transport: tr}), WithMaxRetries(0))
+	require.NoError(t, err)
+	_, err = c.Users.Get(context.Background(), 1)
+	assert.ErrorIs(t, err, ErrInvalidResponse)
 }
