@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -235,22 +234,19 @@ type TokenStore interface {
 // MemoryTokenStore is the default TokenStore: it keeps the pair in memory.
 // Its zero value is ready to use.
 type MemoryTokenStore struct {
-	mu  sync.Mutex
-	tok *Token
+	// An atomic pointer, not a mutex and a plain pointer: fmt never follows
+	// it, so even a copy of the store printed with %s shows no token.
+	tok atomic.Pointer[Token]
 }
 
 // Load implements TokenStore.
 func (m *MemoryTokenStore) Load(context.Context) (*Token, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return m.tok, nil
+	return m.tok.Load(), nil
 }
 
 // Save implements TokenStore.
 func (m *MemoryTokenStore) Save(_ context.Context, tok *Token) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.tok = tok
+	m.tok.Store(tok)
 	return nil
 }
 
@@ -259,12 +255,11 @@ func (m *MemoryTokenStore) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(m
 
 // String describes the store without its secrets.
 func (m *MemoryTokenStore) String() string {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.tok == nil {
+	tok := m.tok.Load()
+	if tok == nil {
 		return "convirza.MemoryTokenStore{empty}"
 	}
-	return "convirza.MemoryTokenStore{" + m.tok.String() + "}"
+	return "convirza.MemoryTokenStore{" + tok.String() + "}"
 }
 
 // tokenSource gives the access token for the next attempt.
@@ -279,13 +274,32 @@ type refresher interface {
 	invalidate(ctx context.Context, used string) error
 }
 
-type staticToken string
+// The token sources are pointers, and print nothing secret: fmt shows a
+// pointer inside another value (the Client) as an address, and calls no
+// method of an unexported field, so a plain string here would be printed
+// whole by %v of a Client.
 
-func (s staticToken) token(context.Context) (string, error) { return string(s), nil }
+// staticToken is the source of WithToken.
+type staticToken struct{ tok secret }
 
+func (s *staticToken) token(context.Context) (string, error) { return string(s.tok), nil }
+
+// String describes the source without its secret.
+func (s *staticToken) String() string { return "convirza.staticToken{<redacted>}" }
+
+// Format makes every fmt verb, %#v included, print String.
+func (s *staticToken) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(s.String())) }
+
+// oauth2Source is the source of WithTokenSource.
 type oauth2Source struct{ ts oauth2.TokenSource }
 
-func (s oauth2Source) token(context.Context) (string, error) {
+// String describes the source without asking it for a token.
+func (s *oauth2Source) String() string { return fmt.Sprintf("convirza.oauth2Source{%T}", s.ts) }
+
+// Format makes every fmt verb, %#v included, print String.
+func (s *oauth2Source) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(s.String())) }
+
+func (s *oauth2Source) token(context.Context) (string, error) {
 	t, err := s.ts.Token()
 	if err != nil {
 		return "", fmt.Errorf("convirza: token source: %w", err)

@@ -90,9 +90,9 @@ func NewClient(opts ...Option) (*Client, error) {
 	c.Auth = &AuthService{c: c}
 	switch {
 	case s.staticToken != "":
-		c.tokens = staticToken(s.staticToken)
+		c.tokens = &staticToken{tok: secret(s.staticToken)}
 	case s.tokenSource != nil:
-		c.tokens = oauth2Source{s.tokenSource}
+		c.tokens = &oauth2Source{s.tokenSource}
 	case s.email != "":
 		store := s.store
 		if store == nil {
@@ -195,3 +195,8 @@ func cutQuery(path string) (string, string, bool) {
 func (c *Client) String() string {
 	return fmt.Sprintf("convirza.Client{base: %s, auth: %s}", c.base, c.authBase)
 }
+
+// Format makes every fmt verb print String, for a Client value as well as a
+// pointer: fmt would otherwise print a value's fields, and follow the
+// pointer to its token source for %s and %q.
+func (c Client) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(c.String())) }

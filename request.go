@@ -173,6 +173,11 @@ func (c *Client) send(ctx context.Context, r *request, out any, opts []RequestOp
 	for refreshed := false; ; refreshed = true {
 		resp, err := c.attempt(ctx, st, u, body)
 		if err != nil {
+			if resp != nil {
+				// go-retryablehttp hands back the last answer with the error
+				// that stopped the retries (the context ended as it came).
+				drain(resp)
+			}
 			return c.transportError(ctx, st, err)
 		}
 		if resp.StatusCode == http.StatusUnauthorized && st.bearer && !refreshed && st.replayable {

@@ -104,10 +104,42 @@
 // can be edited, and a sending or sent one cannot be deleted (409).
 // SentBroadcastID is seeded already sent.
 //
+// # Faults
+//
+// InjectFault makes the fake misbehave for the next requests that match a
+// method and a path (exact, or a path.Match pattern such as "/v3/users/*"),
+// so that a client's retries, timeouts and error handling can be tested:
+//
+//	srv.InjectFault(convirzatest.Fault{Method: "GET", Path: "/v3/users/list", Times: 2, Status: 503, RetryAfter: "1"})
+//	srv.InjectFault(convirzatest.Fault{Method: "POST", Path: "/v3/users", Times: 1, Drop: convirzatest.DropAfterRead})
+//
+// A Fault can answer with a status (the request is not applied), add a
+// Retry-After header, delay the reply (the request is applied first), drop
+// the connection before the request is read (nothing happens) or after it
+// is read and applied (the client cannot tell), cut the reply body short or
+// replace it with HTML, and expire the request's access token. Times counts
+// the requests it applies to; 0 means until ClearFaults. Faults lists what
+// is pending. Every faulty request is in the request log, so RequestCount
+// counts the attempts a client made.
+//
+// The same faults are available over HTTP, for the standalone server
+// (cmd/convirza-mock) and for clients in other languages, at FaultsPath on
+// the auth root (no token needed; not logged, never faulted):
+//
+//	GET    /_mock/faults   the pending faults, a JSON array
+//	POST   /_mock/faults   add one: {"method":"POST","path":"/v3/users","times":1,"drop":"after_read"}
+//	DELETE /_mock/faults   clear them all (204)
+//
+// In JSON, latency is a Go duration string ("250ms") or a number of
+// milliseconds; unknown members are refused (400). Note that net/http's own
+// transport resends a GET once by itself when a kept-alive connection is
+// dropped, so a client may see fewer attempts than the server counts.
+//
 // # Inspection and state
 //
 // Requests, RequestCount and ResetRequests expose the request log (tokens
 // and passwords are never stored in it); ExpireAccessTokens and WithClock
 // drive token expiry; Snapshot and Restore save and load the whole state as
-// JSON.
+// JSON; LoadSeed adds an application's own records from a seed file (the
+// format of a snapshot, with every member optional and short records).
 package convirzatest

@@ -46,6 +46,8 @@ type Fake struct {
 	logMu  sync.Mutex     // guards log and counts, apart from mu so that logging never waits on a handler
 	log    []Request      // recent requests, oldest first; trimmed in bulk past 2*maxLoggedRequests
 	counts map[string]int // "METHOD /path" -> requests since the last ResetRequests
+
+	faults faultSet // see InjectFault
 }
 
 // config is what Options change; NewFake fills in the defaults first.
@@ -136,9 +138,17 @@ func requestInfo(r *http.Request) *reqInfo {
 	return &reqInfo{id: newUUID(), now: time.Now().UTC()}
 }
 
-// ServeHTTP serves one request: it reads and logs the body, rejects paths the
-// mux would redirect, and hands the rest to the route table.
+// ServeHTTP serves one request: it serves the admin paths (/_mock/), applies
+// an injected fault, reads and logs the body, rejects paths the mux would
+// redirect, and hands the rest to the route table.
 func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if f.serveAdmin(w, r) {
+		return
+	}
+	ft := f.faults.take(r)
+	if ft != nil && f.beforeRead(ft, w, r) {
+		return
+	}
 	info := &reqInfo{id: newUUID(), now: f.now()}
 	var readErr error
 	if !isMultipart(r) && r.Body != nil {
@@ -147,7 +157,16 @@ func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		info.body, readErr = io.ReadAll(io.LimitReader(r.Body, maxJSONBody+1))
 	}
 	f.record(r, info.body)
+	if ft != nil {
+		f.serveFault(ft, w, r, info, readErr)
+		return
+	}
+	f.dispatch(w, r, info, readErr)
+}
 
+// dispatch answers a request whose body has been read: an error for a body
+// that could not be read or is too large, else the route's reply.
+func (f *Fake) dispatch(w http.ResponseWriter, r *http.Request, info *reqInfo, readErr error) {
 	switch {
 	case readErr != nil:
 		errorResponse(info, errorf(http.StatusBadRequest, "request body could not be read")).write(w)

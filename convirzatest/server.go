@@ -92,6 +92,7 @@ func start(opts []Option) (*Server, error) {
 // server's goroutines have returned. It is safe to call more than once.
 func (s *Server) Close() {
 	s.closeOnce.Do(func() {
+		s.ClearFaults() // ends Latency waits, which would hold connections open
 		_ = s.srv.Close()
 		<-s.served
 		// A connection accepted while Close ran may have escaped it; no new
