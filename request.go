@@ -274,17 +274,20 @@ func (c *Client) decode(resp *http.Response, st *callState, r *request, out any)
 	}
 	buf := getBuffer()
 	defer putBuffer(buf)
-	exceeded, err := buf.readBody(resp, c.maxBody)
-	if exceeded {
-		return "", fmt.Errorf("convirza: %s %s: %w: body larger than %d bytes", st.method, st.path, ErrInvalidResponse, c.maxBody)
-	}
+	full, err := buf.readBody(resp, c.maxBody)
+	body := buf.b
 	invalid := func(err error) error {
+		if _, verr := skipValue(body, 0); full && verr == errScanEOF {
+			// Cut at the limit with the value still open: the body is
+			// larger than allowed. (A value complete within the limit is
+			// read, and what follows it ignored, as json.Decoder does.)
+			return fmt.Errorf("convirza: %s %s: %w: body larger than %d bytes", st.method, st.path, ErrInvalidResponse, c.maxBody)
+		}
 		return fmt.Errorf("convirza: %s %s: %w: %v [request_id %s]", st.method, st.path, ErrInvalidResponse, err, resp.Header.Get("X-Request-Id"))
 	}
 	if err != nil {
 		return "", invalid(err)
 	}
-	body := buf.b
 	if len(body) == 0 {
 		// No body (a 204): nothing to decode.
 		return c.requestID(nil, resp), nil
@@ -424,27 +427,28 @@ func putBuffer(b *bodyBuffer) {
 }
 
 // readBody reads the whole body, into a buffer sized from Content-Length
-// when the server sent one. It reports exceeded, without reading further,
-// once more than limit bytes arrive.
-func (buf *bodyBuffer) readBody(resp *http.Response, limit int64) (exceeded bool, err error) {
+// when the server sent one, but never more than limit bytes: full reports
+// that it stopped there, before the end of the body.
+func (buf *bodyBuffer) readBody(resp *http.Response, limit int64) (full bool, err error) {
 	b := buf.b[:0]
 	defer func() { buf.b = b }()
-	if n := resp.ContentLength; n >= 0 && n <= limit && int64(cap(b)) <= n {
-		b = make([]byte, 0, n+1) // + 1: room to read the end of the body
+	if n := resp.ContentLength; n > 0 && int64(cap(b)) <= n {
+		b = make([]byte, 0, min(n, limit)+1) // + 1: room to read the end of the body
 	}
 	for {
+		if int64(len(b)) >= limit {
+			// Unless the length said so, the body may go on.
+			return resp.ContentLength != int64(len(b)), nil
+		}
 		if len(b) == cap(b) {
 			b = append(b, 0)[:len(b)]
 		}
 		free := b[len(b):cap(b)]
-		if room := limit + 1 - int64(len(b)); int64(len(free)) > room {
+		if room := limit - int64(len(b)); int64(len(free)) > room {
 			free = free[:room]
 		}
 		n, err := resp.Body.Read(free)
 		b = b[:len(b)+n]
-		if int64(len(b)) > limit {
-			return true, nil
-		}
 		if err == io.EOF {
 			return false, nil
 		}
