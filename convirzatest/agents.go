@@ -139,27 +139,17 @@ func (c *call) decodeAgentBody(patch bool) (agentBody, *apiError) {
 	if err != nil {
 		return b, err
 	}
-	str := func(f *field[string], name string, nullable bool) {
-		switch {
-		case o.isNull(name) && nullable:
-			*f = field[string]{set: true, null: true}
-		case o.isNull(name) && patch:
-			o.fail(name, "must not be null")
-		case o.has(name):
-			f.v, f.set = o.str(name)
-		}
-	}
 	if patch {
-		str(&b.name, "agent_name", false)
+		b.name = member(o, "agent_name", false, patch, o.str)
 	} else {
-		b.name.v, b.name.set = o.text("agent_name")
+		b.name = textMember(o, "agent_name", true, patch)
 	}
-	str(&b.voice, "voice", false)
-	str(&b.language, "language", false)
-	str(&b.status, "status", false)
-	str(&b.greeting, "greeting", true)
-	str(&b.instructions, "instructions", true)
-	str(&b.transf, "transfer_to", true)
+	b.voice = member(o, "voice", false, patch, o.str)
+	b.language = member(o, "language", false, patch, o.str)
+	b.status = member(o, "status", false, patch, o.str)
+	b.greeting = nullable(o, "greeting", o.str)
+	b.instructions = nullable(o, "instructions", o.str)
+	b.transf = nullable(o, "transfer_to", o.str)
 	for _, f := range []struct {
 		v    field[string]
 		name string
@@ -168,20 +158,14 @@ func (c *call) decodeAgentBody(patch bool) (agentBody, *apiError) {
 			o.fail(f.name, "must not be empty")
 		}
 	}
-	if b.status.set && b.status.v != statusActive && b.status.v != statusInactive {
-		o.fail("status", "must be active or inactive")
-	}
-	if o.isNull("org_unit_id") && patch {
-		o.fail("org_unit_id", "must not be null")
-	} else if n, ok := o.int("org_unit_id"); ok {
-		if c.st.orgUnit(n) == nil || !c.inScope(n) {
+	o.wantStatus("status", b.status)
+	if b.ouID = member(o, "org_unit_id", false, patch, o.int); b.ouID.set {
+		if id := b.ouID.v; c.st.orgUnit(id) == nil || !c.inScope(id) {
 			o.fail("org_unit_id", "org unit does not exist or is outside your hierarchy")
-		} else {
-			b.ouID = field[int64]{set: true, v: n}
 		}
 	}
-	if patch && len(o.errs) == 0 && !slices.ContainsFunc(agentFields, o.has) {
-		o.fail("body", "must change at least one field")
+	if patch {
+		o.requireChange(agentFields)
 	}
 	return b, o.err()
 }
@@ -189,17 +173,10 @@ func (c *call) decodeAgentBody(patch bool) (agentBody, *apiError) {
 // apply writes the body onto a. With full set (create, PUT) the members
 // that were not sent take their defaults; otherwise (PATCH) they stay.
 func (b agentBody) apply(a *aiVoiceAgent, full bool, callerOU int64) {
-	setTo := func(dst *string, f field[string], def string) {
-		if f.set {
-			*dst = f.v
-		} else if full {
-			*dst = def
-		}
-	}
-	setTo(&a.Name, b.name, a.Name)
-	setTo(&a.Voice, b.voice, defaultAgentVoice)
-	setTo(&a.Language, b.language, defaultAgentLanguage)
-	setTo(&a.Status, b.status, statusActive)
+	setValue(&a.Name, b.name, full, a.Name)
+	setValue(&a.Voice, b.voice, full, defaultAgentVoice)
+	setValue(&a.Language, b.language, full, defaultAgentLanguage)
+	setValue(&a.Status, b.status, full, statusActive)
 	setNullable(&a.Greeting, b.greeting, full)
 	setNullable(&a.Instructions, b.instructions, full)
 	setNullable(&a.TransferTo, b.transf, full)

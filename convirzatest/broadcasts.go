@@ -197,8 +197,8 @@ var broadcastFields = []string{"broadcast_name", "message", "phone_number_id", "
 // future scheduled_at) and B4 (a message, one recipient at least) included.
 func decodeBroadcastBody(o *object, patch bool, now time.Time) (broadcastBody, *apiError) {
 	var b broadcastBody
-	b.name = textMember(o, "broadcast_name", patch)
-	b.message = textMember(o, "message", patch)
+	b.name = textMember(o, "broadcast_name", true, patch)
+	b.message = textMember(o, "message", true, patch)
 	b.numberID = idMember(o, "phone_number_id", true, patch)
 	b.ouID = idMember(o, "org_unit_id", false, patch)
 	switch {
@@ -235,8 +235,8 @@ func decodeBroadcastBody(o *object, patch bool, now time.Time) (broadcastBody, *
 			}
 		}
 	}
-	if patch && len(o.errs) == 0 && !slices.ContainsFunc(broadcastFields, o.has) {
-		o.fail("body", "must change at least one field") // X1
+	if patch {
+		o.requireChange(broadcastFields)
 	}
 	return b, o.err()
 }

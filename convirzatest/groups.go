@@ -255,71 +255,21 @@ var groupFields = []string{"org_unit_name", "org_unit_ext_id", "org_unit_parent_
 // is not nullable. In create and PUT, null on such a field counts as absent.
 func decodeGroupBody(o *object, patch bool) groupBody {
 	var b groupBody
-	notNull := func(name string) bool {
-		if o.isNull(name) && patch {
-			o.fail(name, "must not be null")
-		}
-		return !o.isNull(name)
-	}
+	b.name = textMember(o, "org_unit_name", true, patch)
+	b.parentID = idMember(o, "org_unit_parent_id", true, patch)
+	b.topID.v, b.topID.set = o.int("top_ou_id") // null counts as absent, even on PATCH
+	b.extID = nullable(o, "org_unit_ext_id", o.str)
+	b.address = nullable(o, "address", o.str)
+	b.city = nullable(o, "city", o.str)
+	b.stateName = nullable(o, "state", o.str)
+	b.zip = nullable(o, "zip", o.str)
+	b.phone = nullable(o, "phone_number", o.str)
+	b.billingID = nullableIDMember(o, "billing_id")
+	b.industryID = nullableIDMember(o, "industry_id")
+	b.timezone = textMember(o, "timezone", false, patch)
+	b.status = statusMember(o, "org_unit_status", patch)
 	if patch {
-		if notNull("org_unit_name") && o.has("org_unit_name") {
-			b.name.v, b.name.set = o.text("org_unit_name")
-		}
-	} else {
-		b.name.v, b.name.set = o.text("org_unit_name")
-	}
-	switch {
-	case o.has("org_unit_parent_id") && notNull("org_unit_parent_id"):
-		b.parentID.v, b.parentID.set = o.int("org_unit_parent_id")
-		if b.parentID.set && b.parentID.v <= 0 {
-			o.fail("org_unit_parent_id", "must be a positive integer")
-			b.parentID.set = false
-		}
-	case !patch:
-		o.fail("org_unit_parent_id", "is required")
-	}
-	if o.has("top_ou_id") && !o.isNull("top_ou_id") {
-		b.topID.v, b.topID.set = o.int("top_ou_id")
-	}
-
-	nullableStr := func(f *field[string], name string) {
-		if o.isNull(name) {
-			*f = field[string]{set: true, null: true}
-		} else {
-			f.v, f.set = o.str(name)
-		}
-	}
-	nullableStr(&b.extID, "org_unit_ext_id")
-	nullableStr(&b.address, "address")
-	nullableStr(&b.city, "city")
-	nullableStr(&b.stateName, "state")
-	nullableStr(&b.zip, "zip")
-	nullableStr(&b.phone, "phone_number")
-	nullableID := func(f *field[int64], name string) {
-		if o.isNull(name) {
-			*f = field[int64]{set: true, null: true}
-			return
-		}
-		if f.v, f.set = o.int(name); f.set && f.v <= 0 {
-			o.fail(name, "must be a positive integer")
-		}
-	}
-	nullableID(&b.billingID, "billing_id")
-	nullableID(&b.industryID, "industry_id")
-
-	if o.has("timezone") && notNull("timezone") {
-		if b.timezone.v, b.timezone.set = o.str("timezone"); b.timezone.set && strings.TrimSpace(b.timezone.v) == "" {
-			o.fail("timezone", "must not be empty")
-		}
-	}
-	if o.has("org_unit_status") && notNull("org_unit_status") {
-		b.status.v, b.status.set = o.str("org_unit_status")
-		if b.status.set && b.status.v != statusActive && b.status.v != statusInactive {
-			o.fail("org_unit_status", "must be active or inactive")
-		}
-	}
-	if patch && len(o.errs) == 0 && !slices.ContainsFunc(groupFields, o.has) {
-		o.fail("body", "must change at least one field") // X1
+		o.requireChange(groupFields)
 	}
 	return b
 }
@@ -384,12 +334,7 @@ func (b groupBody) apply(ou *orgUnit, full bool, c *call) {
 	case full:
 		ou.Timezone = c.st.OrgUnits[*ou.ParentID].Timezone // G4
 	}
-	switch {
-	case b.status.set:
-		ou.Status = b.status.v
-	case full:
-		ou.Status = statusActive
-	}
+	setValue(&ou.Status, b.status, full, statusActive)
 	ou.Modified = c.now
 }
 

@@ -173,12 +173,12 @@ var routeFields = []string{"route_name", "phone_number_id", "routing_type", "org
 // route_config, and is refused elsewhere on PATCH.
 func decodeRouteBody(o *object, patch bool) (routeBody, *apiError) {
 	var b routeBody
-	b.name = textMember(o, "route_name", patch)
+	b.name = textMember(o, "route_name", true, patch)
 	b.numberID = idMember(o, "phone_number_id", true, patch)
 	b.ouID = idMember(o, "org_unit_id", false, patch)
 	b.campaignID = nullableIDMember(o, "campaign_id")
 	b.whisperPromptID = nullableIDMember(o, "whisper_prompt_id")
-	if t := textMember(o, "routing_type", patch); t.set {
+	if t := textMember(o, "routing_type", true, patch); t.set {
 		canon := strings.NewReplacer(" ", "_", "-", "_").Replace(strings.ToLower(strings.TrimSpace(t.v)))
 		if !slices.Contains(routingTypes, canon) {
 			o.fail("routing_type", "must be one of: "+strings.Join(routingTypes, ", "))
@@ -187,10 +187,8 @@ func decodeRouteBody(o *object, patch bool) (routeBody, *apiError) {
 		}
 	}
 	b.status = enumMember(o, "status", patch, routeActive, routeInactive)
-	b.recordCall = boolMember(o, "record_call", patch)
-	if o.isNull("ring_to") {
-		b.ringTo = field[string]{set: true, null: true}
-	} else if b.ringTo.v, b.ringTo.set = o.str("ring_to"); b.ringTo.set && strings.TrimSpace(b.ringTo.v) == "" {
+	b.recordCall = member(o, "record_call", false, patch, o.boolean)
+	if b.ringTo = nullable(o, "ring_to", o.str); b.ringTo.set && !b.ringTo.null && strings.TrimSpace(b.ringTo.v) == "" {
 		o.fail("ring_to", "must not be empty")
 	}
 	switch {
@@ -203,8 +201,8 @@ func decodeRouteBody(o *object, patch bool) (routeBody, *apiError) {
 			b.config = field[json.RawMessage]{set: true, v: json.RawMessage(raw)}
 		}
 	}
-	if patch && len(o.errs) == 0 && !slices.ContainsFunc(routeFields, o.has) {
-		o.fail("body", "must change at least one field") // X1
+	if patch {
+		o.requireChange(routeFields)
 	}
 	return b, o.err()
 }
@@ -230,16 +228,9 @@ func (c *call) checkRouteRefs(b routeBody) (*phoneNumber, *apiError) {
 // apply writes the body onto r; with full set (create, PUT) the members
 // that were not sent take their defaults.
 func (b routeBody) apply(r *provisionedRoute, full bool) {
-	setTo := func(dst *string, f field[string], def string) {
-		if f.set {
-			*dst = f.v
-		} else if full {
-			*dst = def
-		}
-	}
-	setTo(&r.Name, b.name, r.Name)
-	setTo(&r.RoutingType, b.routingType, r.RoutingType)
-	setTo(&r.Status, b.status, routeActive)
+	setValue(&r.Name, b.name, full, r.Name)
+	setValue(&r.RoutingType, b.routingType, full, r.RoutingType)
+	setValue(&r.Status, b.status, full, routeActive)
 	if b.numberID.set {
 		r.PhoneNumberID = b.numberID.v
 	}
@@ -249,15 +240,8 @@ func (b routeBody) apply(r *provisionedRoute, full bool) {
 	setNullable(&r.CampaignID, b.campaignID, full)
 	setNullable(&r.WhisperPromptID, b.whisperPromptID, full)
 	setNullable(&r.RingTo, b.ringTo, full)
-	if b.recordCall.set || full {
-		r.RecordCall = b.recordCall.v
-	}
-	switch {
-	case b.config.set:
-		r.Config = b.config.v // nil when null
-	case full:
-		r.Config = json.RawMessage(`{}`)
-	}
+	setValue(&r.RecordCall, b.recordCall, full, false)
+	setValue(&r.Config, b.config, full, json.RawMessage(`{}`)) // nil when null
 }
 
 // forwardNeedsRingTo is R3, checked on the route as it would be after the
@@ -371,75 +355,4 @@ func deleteRoute(c *call) (any, *apiError) {
 	}
 	delete(c.st.Routes, id)
 	return map[string]int64{"provisionedRouteId": id}, nil
-}
-
-// Body member readers shared by the numbers, routes and broadcasts areas.
-// On create and PUT (patch false) a required member must be present and
-// null counts as absent elsewhere; on PATCH every member is optional but
-// null is refused where the field is not nullable.
-
-// textMember reads a non-blank string.
-func textMember(o *object, name string, patch bool) (f field[string]) {
-	switch {
-	case !patch:
-		f.v, f.set = o.text(name)
-	case !o.has(name):
-	case o.isNull(name):
-		o.fail(name, "must not be null")
-	default:
-		if f.v, f.set = o.str(name); f.set && strings.TrimSpace(f.v) == "" {
-			o.fail(name, "must not be empty")
-			f.set = false
-		}
-	}
-	return f
-}
-
-// idMember reads a positive integer.
-func idMember(o *object, name string, required, patch bool) (f field[int64]) {
-	switch {
-	case !o.has(name) || (o.isNull(name) && !patch):
-		if required && !patch {
-			o.fail(name, "is required")
-		}
-	case o.isNull(name):
-		o.fail(name, "must not be null")
-	default:
-		if f.v, f.set = o.int(name); f.set && f.v <= 0 {
-			o.fail(name, "must be a positive integer")
-			f.set = false
-		}
-	}
-	return f
-}
-
-// nullableIDMember reads a positive integer that null clears.
-func nullableIDMember(o *object, name string) field[int64] {
-	if o.isNull(name) {
-		return field[int64]{set: true, null: true}
-	}
-	return idMember(o, name, false, false)
-}
-
-// enumMember reads one of the allowed values (case-sensitive).
-func enumMember(o *object, name string, patch bool, allowed ...string) (f field[string]) {
-	if patch && o.isNull(name) {
-		o.fail(name, "must not be null")
-		return f
-	}
-	if f.v, f.set = o.str(name); f.set && !slices.Contains(allowed, f.v) {
-		o.fail(name, "must be one of: "+strings.Join(allowed, ", "))
-		f.set = false
-	}
-	return f
-}
-
-// boolMember reads a boolean.
-func boolMember(o *object, name string, patch bool) (f field[bool]) {
-	if patch && o.isNull(name) {
-		o.fail(name, "must not be null")
-		return f
-	}
-	f.v, f.set = o.boolean(name)
-	return f
 }

@@ -254,24 +254,6 @@ func getUser(c *call) (any, *apiError) {
 	return c.st.userDetail(u), nil
 }
 
-// field is one decoded body member: whether it was sent, whether it was null,
-// and its value otherwise. PATCH applies exactly the members that were sent.
-type field[T any] struct {
-	set, null bool
-	v         T
-}
-
-// setNullable writes a nullable member onto a record field: the value, or
-// nil when it was null, or (when full) nil when it was not sent.
-func setNullable[T any](dst **T, f field[T], full bool) {
-	switch {
-	case f.set && !f.null:
-		*dst = &f.v
-	case f.set || full:
-		*dst = nil
-	}
-}
-
 // userBody is a decoded Create, Update or Patch User body.
 type userBody struct {
 	username, firstName, lastName, status, timezone field[string]
@@ -291,31 +273,14 @@ var userFields = []string{"username", "first_name", "last_name", "ct_user_ou_id"
 // member is optional but null is refused where the field is not nullable.
 func decodeUserBody(o *object, patch bool) (userBody, *apiError) {
 	var b userBody
-	// str reads a string member. For a nullable field JSON null is a value (it
-	// clears the field); otherwise null is an error on PATCH and the same as
-	// absent on create and PUT.
-	str := func(f *field[string], name string, required, nullable bool) {
-		switch {
-		case o.isNull(name) && nullable:
-			*f = field[string]{set: true, null: true}
-		case o.isNull(name) && patch:
-			o.fail(name, "must not be null")
-		case required && !patch:
-			f.v, f.set = o.text(name)
-		case o.has(name):
-			f.v, f.set = o.str(name)
-			if f.set && strings.TrimSpace(f.v) == "" && !nullable {
-				o.fail(name, "must not be empty")
-			}
-		}
-	}
-	str(&b.username, "username", true, false)
-	str(&b.firstName, "first_name", true, false)
-	str(&b.lastName, "last_name", true, false)
-	str(&b.status, "user_status", false, false)
-	str(&b.timezone, "timezone", false, false)
-	str(&b.extID, "user_ext_id", false, true)
-	str(&b.ringTo, "agent_ring_to", false, true)
+	// JSON null is a value (it clears the field) where the field is nullable.
+	b.username = textMember(o, "username", true, patch)
+	b.firstName = textMember(o, "first_name", true, patch)
+	b.lastName = textMember(o, "last_name", true, patch)
+	b.status = textMember(o, "user_status", false, patch)
+	b.timezone = textMember(o, "timezone", false, patch)
+	b.extID = nullable(o, "user_ext_id", o.str)
+	b.ringTo = nullable(o, "agent_ring_to", o.str)
 
 	if b.username.set {
 		if a, err := mail.ParseAddress(b.username.v); err != nil || a.Address != b.username.v {
@@ -330,15 +295,7 @@ func decodeUserBody(o *object, patch bool) (userBody, *apiError) {
 		o.fail("user_status", msg)
 	}
 
-	given := func(name string) bool { return o.has(name) && !o.isNull(name) }
-	switch {
-	case given("ct_user_ou_id"):
-		b.ouID.v, b.ouID.set = o.int("ct_user_ou_id")
-	case !patch:
-		o.fail("ct_user_ou_id", "is required")
-	case o.isNull("ct_user_ou_id"):
-		o.fail("ct_user_ou_id", "must not be null")
-	}
+	b.ouID = member(o, "ct_user_ou_id", true, patch, o.int)
 
 	// The role comes as a name ("role") or an id ("role_id"); one is required (U1).
 	var byName, byID field[int]
@@ -359,36 +316,19 @@ func decodeUserBody(o *object, patch bool) (userBody, *apiError) {
 		b.roleID = byName
 	case byID.set:
 		b.roleID = byID
-	case !patch && !given("role") && !given("role_id"):
+	case !patch && !o.given("role") && !o.given("role_id"):
 		o.fail("role", "is required (role or role_id)")
 	}
 	if patch && (o.isNull("role") || o.isNull("role_id")) {
 		o.fail("role", "must not be null")
 	}
 
-	if o.isNull("agent_code") {
-		b.agentCode = field[int64]{set: true, null: true}
-	} else {
-		b.agentCode.v, b.agentCode.set = o.int("agent_code")
-	}
-	if o.isNull("score_call") {
-		b.scoreCall = field[bool]{set: true, null: true}
-	} else {
-		b.scoreCall.v, b.scoreCall.set = o.boolean("score_call")
-	}
-	if o.isNull("access_audio") && patch {
-		o.fail("access_audio", "must not be null")
-	} else {
-		b.accessAudio.v, b.accessAudio.set = o.boolean("access_audio")
-	}
-	if o.isNull("aliases") {
-		b.aliases = field[[]string]{set: true, null: true}
-	} else {
-		b.aliases.v, b.aliases.set = o.strs("aliases")
-	}
-
-	if patch && len(o.errs) == 0 && !slices.ContainsFunc(userFields, o.has) {
-		o.fail("body", "must change at least one field") // X1
+	b.agentCode = nullable(o, "agent_code", o.int)
+	b.scoreCall = nullable(o, "score_call", o.boolean)
+	b.accessAudio = member(o, "access_audio", false, patch, o.boolean)
+	b.aliases = nullable(o, "aliases", o.strs)
+	if patch {
+		o.requireChange(userFields)
 	}
 	return b, o.err()
 }
@@ -423,34 +363,23 @@ func (c *call) checkEmail(b userBody, self int64) *apiError {
 // apply writes the body onto u. With full set (create, PUT) the members that
 // were not sent take their defaults; otherwise (PATCH) they stay unchanged.
 func (b userBody) apply(u *user, full bool, st *state) {
-	setTo := func(dst *string, f field[string], def string) {
-		if f.set {
-			*dst = f.v
-		} else if full {
-			*dst = def
-		}
-	}
-	setTo(&u.Email, b.username, u.Email)
-	setTo(&u.FirstName, b.firstName, u.FirstName)
-	setTo(&u.LastName, b.lastName, u.LastName)
+	setValue(&u.Email, b.username, full, u.Email)
+	setValue(&u.FirstName, b.firstName, full, u.FirstName)
+	setValue(&u.LastName, b.lastName, full, u.LastName)
 	if b.ouID.set {
 		u.OrgUnitID = b.ouID.v
 	}
 	if b.roleID.set {
 		u.RoleID = b.roleID.v
 	}
-	setTo(&u.Status, b.status, statusActive)
-	setTo(&u.Timezone, b.timezone, st.OrgUnits[u.OrgUnitID].Timezone) // U3
+	setValue(&u.Status, b.status, full, statusActive)
+	setValue(&u.Timezone, b.timezone, full, st.OrgUnits[u.OrgUnitID].Timezone) // U3
 	setNullable(&u.ExtID, b.extID, full)
 	setNullable(&u.AgentRingTo, b.ringTo, full)
 	setNullable(&u.AgentCode, b.agentCode, full)
 	setNullable(&u.ScoreCall, b.scoreCall, full)
-	if b.accessAudio.set || full {
-		u.AccessAudio = b.accessAudio.v
-	}
-	if b.aliases.set || full {
-		u.Aliases = b.aliases.v // nil when null or absent: encodes as null
-	}
+	setValue(&u.AccessAudio, b.accessAudio, full, false)
+	setValue(&u.Aliases, b.aliases, full, nil) // nil when null or absent: encodes as null
 }
 
 // createUser is POST /v3/users.

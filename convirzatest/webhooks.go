@@ -141,44 +141,22 @@ var webhookFields = []string{"webhook_name", "webhook_url", "org_unit_id", "trig
 // nullable. In create and PUT, null counts as absent.
 func (c *call) decodeWebhookBody(o *object, patch bool) (webhookBody, *apiError) {
 	var b webhookBody
-	given := func(name string) bool {
-		if o.isNull(name) && patch {
-			o.fail(name, "must not be null")
-		}
-		return o.has(name) && !o.isNull(name)
+	b.name = textMember(o, "webhook_name", true, patch)
+	if b.url = textMember(o, "webhook_url", true, patch); b.url.set && !absoluteHTTPURL(b.url.v) {
+		o.fail("webhook_url", "must be an absolute http or https URL")
 	}
-	if !patch || given("webhook_name") {
-		b.name.v, b.name.set = o.text("webhook_name")
-	}
-	if !patch || given("webhook_url") {
-		if b.url.v, b.url.set = o.text("webhook_url"); b.url.set && !absoluteHTTPURL(b.url.v) {
-			o.fail("webhook_url", "must be an absolute http or https URL")
+	if b.orgUnitID = member(o, "org_unit_id", false, patch, o.int); b.orgUnitID.set {
+		if id := b.orgUnitID.v; c.st.orgUnit(id) == nil || !c.inScope(id) {
+			o.fail("org_unit_id", "org unit does not exist or is outside your hierarchy")
 		}
 	}
-	if given("org_unit_id") {
-		if b.orgUnitID.v, b.orgUnitID.set = o.int("org_unit_id"); b.orgUnitID.set {
-			if id := b.orgUnitID.v; c.st.orgUnit(id) == nil || !c.inScope(id) {
-				o.fail("org_unit_id", "org unit does not exist or is outside your hierarchy")
-			}
-		}
+	if b.trigger = member(o, "trigger", false, patch, o.str); b.trigger.set && b.trigger.v != triggerPostCall && b.trigger.v != triggerPreCall {
+		o.fail("trigger", "must be post_call or pre_call")
 	}
-	if given("trigger") {
-		b.trigger.v, b.trigger.set = o.str("trigger")
-		if b.trigger.set && b.trigger.v != triggerPostCall && b.trigger.v != triggerPreCall {
-			o.fail("trigger", "must be post_call or pre_call")
-		}
-	}
-	if given("static_params") {
-		b.params.v, b.params.set = staticParams(o)
-	}
-	if given("status") {
-		b.status.v, b.status.set = o.str("status")
-		if b.status.set && b.status.v != statusActive && b.status.v != statusInactive {
-			o.fail("status", "must be active or inactive")
-		}
-	}
-	if patch && len(o.errs) == 0 && !slices.ContainsFunc(webhookFields, o.has) {
-		o.fail("body", "must change at least one field") // X1
+	b.params = member(o, "static_params", false, patch, o.staticParams)
+	b.status = statusMember(o, "status", patch)
+	if patch {
+		o.requireChange(webhookFields)
 	}
 	return b, o.err()
 }
@@ -192,9 +170,9 @@ func absoluteHTTPURL(s string) bool {
 
 // staticParams reads static_params: an array of {field_name, static_value},
 // both strings, the name not empty.
-func staticParams(o *object) ([]staticParam, bool) {
+func (o *object) staticParams(name string) ([]staticParam, bool) {
 	var raw []map[string]json.RawMessage
-	if !o.value("static_params", &raw, "must be an array of {field_name, static_value}") {
+	if !o.value(name, &raw, "must be an array of {field_name, static_value}") {
 		return nil, false
 	}
 	params := []staticParam{}
@@ -203,7 +181,7 @@ func staticParams(o *object) ([]staticParam, bool) {
 		errName := json.Unmarshal(m["field_name"], &p.FieldName)
 		errValue := json.Unmarshal(m["static_value"], &p.StaticValue)
 		if m == nil || errName != nil || errValue != nil || strings.TrimSpace(p.FieldName) == "" {
-			o.fail("static_params", "each entry needs a non-empty field_name and a string static_value")
+			o.fail(name, "each entry needs a non-empty field_name and a string static_value")
 			return nil, false
 		}
 		params = append(params, p)
@@ -215,27 +193,14 @@ func staticParams(o *object) ([]staticParam, bool) {
 // were not sent take their defaults; otherwise (PATCH) they stay unchanged.
 // A PUT without org_unit_id keeps the webhook where it is.
 func (b webhookBody) apply(w *webhook, full bool, now time.Time) {
-	set := func(dst *string, f field[string], def string) {
-		switch {
-		case f.set:
-			*dst = f.v
-		case full:
-			*dst = def
-		}
-	}
-	set(&w.Name, b.name, w.Name)
-	set(&w.URL, b.url, w.URL)
-	set(&w.Trigger, b.trigger, triggerPostCall)
-	set(&w.Status, b.status, statusActive)
+	setValue(&w.Name, b.name, full, w.Name)
+	setValue(&w.URL, b.url, full, w.URL)
+	setValue(&w.Trigger, b.trigger, full, triggerPostCall)
+	setValue(&w.Status, b.status, full, statusActive)
 	if b.orgUnitID.set {
 		w.OrgUnitID = b.orgUnitID.v
 	}
-	switch {
-	case b.params.set:
-		w.StaticParams = b.params.v
-	case full:
-		w.StaticParams = []staticParam{}
-	}
+	setValue(&w.StaticParams, b.params, full, []staticParam{})
 	w.Modified = now
 }
 
