@@ -2,8 +2,6 @@ package convirzatest
 
 import (
 	"cmp"
-	"math"
-	"net/http"
 	"slices"
 	"strings"
 	"time"
@@ -69,14 +67,11 @@ func (a *aiVoiceAgent) item() agentItem {
 // and the units below it, oldest first.
 func listAIVoiceAgents(c *call) (any, *apiError) {
 	q := c.query()
-	ouID := q.int("org_unit_id", c.caller.OrgUnitID, 1, math.MaxInt64)
+	ouID := c.orgUnitFilter(q)
 	status := q.enum("status", "", statusActive, statusInactive)
 	limit, offset := q.paging(100)
-	if err := q.err(); err != nil {
+	if err := c.listScope(q, ouID); err != nil {
 		return nil, err
-	}
-	if c.st.orgUnit(ouID) == nil || !c.inScope(ouID) {
-		return nil, errorf(http.StatusForbidden, "org unit %d is outside your hierarchy", ouID)
 	}
 	var found []*aiVoiceAgent
 	for _, a := range c.st.AIVoiceAgents {
@@ -159,11 +154,7 @@ func (c *call) decodeAgentBody(patch bool) (agentBody, *apiError) {
 		}
 	}
 	o.wantStatus("status", b.status)
-	if b.ouID = member(o, "org_unit_id", false, patch, o.int); b.ouID.set {
-		if id := b.ouID.v; c.st.orgUnit(id) == nil || !c.inScope(id) {
-			o.fail("org_unit_id", "org unit does not exist or is outside your hierarchy")
-		}
-	}
+	b.ouID = c.orgUnitMember(o, patch)
 	if patch {
 		o.requireChange(agentFields)
 	}

@@ -244,8 +244,8 @@ func decodeBroadcastBody(o *object, patch bool, now time.Time) (broadcastBody, *
 // checkBroadcastRefs applies S7 to the body's org unit and requires the
 // sending number to be held by the caller's hierarchy (400).
 func (c *call) checkBroadcastRefs(b broadcastBody) *apiError {
-	if b.ouID.set && (c.st.orgUnit(b.ouID.v) == nil || !c.inScope(b.ouID.v)) {
-		return invalid(fieldError{"org_unit_id", "org unit does not exist or is outside your hierarchy"})
+	if err := c.checkOrgUnitRef(b.ouID); err != nil {
+		return err
 	}
 	if b.numberID.set && c.heldNumber(b.numberID.v) == nil {
 		return invalid(fieldError{"phone_number_id", "is not a number held by your hierarchy"})

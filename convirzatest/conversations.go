@@ -324,8 +324,8 @@ func listCalls(c *call) (any, *apiError) {
 	}
 	// Documented: an org_unit_id outside the caller's hierarchy is a 403
 	// (S6). Unknown ids get the same answer.
-	if ouID != 0 && (c.st.orgUnit(ouID) == nil || !c.inScope(ouID)) {
-		return nil, errorf(http.StatusForbidden, "org unit %d is outside your hierarchy", ouID)
+	if ouID != 0 && !c.seesOrgUnit(ouID) {
+		return nil, outsideHierarchy(ouID)
 	}
 	c.conversations()
 

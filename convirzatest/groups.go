@@ -2,7 +2,6 @@ package convirzatest
 
 import (
 	"cmp"
-	"math"
 	"net/http"
 	"slices"
 	"strconv"
@@ -111,7 +110,7 @@ func outOfScope(id int64) *apiError {
 // groupFilters reads the query of List Child Groups and List Groups.
 func groupFilters(c *call) (ouID int64, name, status string, limit, offset int, err *apiError) {
 	q := c.query()
-	ouID = q.int("org_unit_id", c.caller.OrgUnitID, 1, math.MaxInt64)
+	ouID = c.orgUnitFilter(q)
 	name = strings.ToLower(q.str("group_name"))
 	status = q.enum("status", "", statusActive, statusInactive)
 	limit, offset = q.paging(100)
@@ -141,7 +140,7 @@ func listChildGroups(c *call) (any, *apiError) {
 	if err != nil {
 		return nil, err
 	}
-	if c.st.orgUnit(ouID) == nil || !c.inScope(ouID) {
+	if !c.seesOrgUnit(ouID) {
 		return nil, outOfScope(ouID)
 	}
 	return groupPage(c.st.groupChildren()[ouID], name, status, limit, offset), nil
@@ -156,7 +155,7 @@ func listGroups(c *call) (any, *apiError) {
 	}
 	root := c.st.orgUnit(ouID)
 	if root == nil || !c.inScope(ouID) {
-		return nil, errorf(http.StatusForbidden, "org unit %d is outside your hierarchy", ouID)
+		return nil, outsideHierarchy(ouID)
 	}
 	return groupPage(subtree(c.st.groupChildren(), root), name, status, limit, offset), nil
 }
@@ -284,7 +283,7 @@ func (c *call) checkParent(o *object, b *groupBody) {
 	p := c.st.orgUnit(b.parentID.v)
 	switch {
 	case p == nil || !c.inScope(p.ID):
-		o.fail("org_unit_parent_id", "org unit does not exist or is outside your hierarchy")
+		o.fail("org_unit_parent_id", orgUnitUnseen)
 	case p.Status != statusActive:
 		o.fail("org_unit_parent_id", "parent org unit is not active")
 	default:

@@ -2,7 +2,6 @@ package convirzatest
 
 import (
 	"cmp"
-	"math"
 	"net/http"
 	"slices"
 	"strings"
@@ -105,14 +104,11 @@ func tagItem(t *tagRecord) map[string]any {
 // listTags is GET /v3/tag: the tags of org_unit_id and its sub-groups.
 func listTags(c *call) (any, *apiError) {
 	q := c.query()
-	ouID := q.int("org_unit_id", c.caller.OrgUnitID, 1, math.MaxInt64)
+	ouID := c.orgUnitFilter(q)
 	name := strings.ToLower(q.str("tag_name"))
 	limit, offset := q.paging(100)
-	if err := q.err(); err != nil {
+	if err := c.listScope(q, ouID); err != nil {
 		return nil, err
-	}
-	if c.st.orgUnit(ouID) == nil || !c.inScope(ouID) {
-		return nil, errorf(http.StatusForbidden, "org unit %d is outside your hierarchy", ouID)
 	}
 	var found []*tagRecord
 	for _, t := range c.st.Tags {
@@ -160,7 +156,7 @@ func createTag(c *call) (any, *apiError) {
 	ouID := c.caller.OrgUnitID
 	if id, ok := o.int("org_unit_id"); ok {
 		ouID = id
-		if c.st.orgUnit(id) == nil || !c.inScope(id) {
+		if !c.seesOrgUnit(id) {
 			o.fail("org_unit_id", "must be an existing org unit within your hierarchy")
 		}
 	}

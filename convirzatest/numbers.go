@@ -2,7 +2,6 @@ package convirzatest
 
 import (
 	"cmp"
-	"math"
 	"net/http"
 	"slices"
 	"strings"
@@ -147,20 +146,6 @@ func (c *call) heldNumber(id int64) *phoneNumber {
 		return nil
 	}
 	return n
-}
-
-// listOrgUnit reads the org_unit_id filter of a list (default: the caller's
-// org unit). As in List Users, an org unit the caller cannot see, or that
-// does not exist, is 403.
-func (c *call) listOrgUnit(q *query) (int64, *apiError) {
-	ouID := q.int("org_unit_id", c.caller.OrgUnitID, 1, math.MaxInt64)
-	if err := q.err(); err != nil {
-		return 0, err
-	}
-	if c.st.orgUnit(ouID) == nil || !c.inScope(ouID) {
-		return 0, errorf(http.StatusForbidden, "org unit %d is outside your hierarchy", ouID)
-	}
-	return ouID, nil
 }
 
 // listAssignedNumbers is GET /v3/phone-numbers/assigned: the reserved and
@@ -314,8 +299,8 @@ func reserveNumber(c *call) (any, *apiError) {
 	if err := o.err(); err != nil {
 		return nil, err
 	}
-	if c.st.orgUnit(ouID) == nil || !c.inScope(ouID) {
-		return nil, invalid(fieldError{"org_unit_id", "org unit does not exist or is outside your hierarchy"})
+	if !c.seesOrgUnit(ouID) {
+		return nil, invalid(fieldError{"org_unit_id", orgUnitUnseen})
 	}
 
 	var n *phoneNumber

@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"io"
-	"math"
 	"mime"
 	"net/http"
 	"path/filepath"
@@ -102,14 +101,11 @@ func (p *prompt) item() promptItem {
 // units below it, oldest first.
 func listPrompts(c *call) (any, *apiError) {
 	q := c.query()
-	ouID := q.int("org_unit_id", c.caller.OrgUnitID, 1, math.MaxInt64)
+	ouID := c.orgUnitFilter(q)
 	typ := q.enum("message_type", "", promptTypes...)
 	limit, offset := q.paging(100)
-	if err := q.err(); err != nil {
+	if err := c.listScope(q, ouID); err != nil {
 		return nil, err
-	}
-	if c.st.orgUnit(ouID) == nil || !c.inScope(ouID) {
-		return nil, errorf(http.StatusForbidden, "org unit %d is outside your hierarchy", ouID)
 	}
 	var found []*prompt
 	for _, p := range c.st.Prompts {
@@ -251,8 +247,8 @@ func uploadPrompt(c *call) (any, *apiError) {
 		switch {
 		case err != nil || n <= 0:
 			u.fail("org_unit_id", "must be a positive integer")
-		case c.st.orgUnit(n) == nil || !c.inScope(n):
-			u.fail("org_unit_id", "org unit does not exist or is outside your hierarchy") // S7
+		case !c.seesOrgUnit(n):
+			u.fail("org_unit_id", orgUnitUnseen) // S7
 		default:
 			ouID = n
 		}

@@ -88,6 +88,12 @@ func (c *call) inScope(ouID int64) bool {
 	return c.st.within(c.caller.OrgUnitID, ouID)
 }
 
+// seesOrgUnit reports whether org unit ouID exists (and is not deleted) and
+// lies within the caller's scope: what a reference to an org unit needs.
+func (c *call) seesOrgUnit(ouID int64) bool {
+	return c.st.orgUnit(ouID) != nil && c.inScope(ouID)
+}
+
 // page returns the window [offset, offset+limit) of items, never nil, so a
 // list past its end encodes as [] with the real total.
 func page[T any](items []T, limit, offset int) []T {

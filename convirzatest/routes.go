@@ -212,8 +212,8 @@ func decodeRouteBody(o *object, patch bool) (routeBody, *apiError) {
 // the caller's hierarchy (400). It returns the body's number, or nil when
 // the body names none.
 func (c *call) checkRouteRefs(b routeBody) (*phoneNumber, *apiError) {
-	if b.ouID.set && (c.st.orgUnit(b.ouID.v) == nil || !c.inScope(b.ouID.v)) {
-		return nil, invalid(fieldError{"org_unit_id", "org unit does not exist or is outside your hierarchy"})
+	if err := c.checkOrgUnitRef(b.ouID); err != nil {
+		return nil, err
 	}
 	if !b.numberID.set {
 		return nil, nil

@@ -2,7 +2,6 @@ package convirzatest
 
 import (
 	"cmp"
-	"math"
 	"net/http"
 	"net/mail"
 	"slices"
@@ -177,7 +176,7 @@ func (s *state) userDetail(u *user) userDetail {
 // below it (U8), filtered, sorted stably and paginated.
 func listUsers(c *call) (any, *apiError) {
 	q := c.query()
-	ouID := q.int("org_unit_id", c.caller.OrgUnitID, 1, math.MaxInt64)
+	ouID := c.orgUnitFilter(q)
 	name := strings.ToLower(q.str("name"))
 	email := strings.ToLower(q.str("email"))
 	roleID := int(q.int("role_id", 0, roleAdmin, roleReadOnly))
@@ -185,14 +184,8 @@ func listUsers(c *call) (any, *apiError) {
 	sortBy := q.enum("sort_by", "created_on", "created_on", "name", "email")
 	desc := q.enum("sort_order", "desc", "desc", "asc") == "desc"
 	limit, offset := q.paging(100)
-	if err := q.err(); err != nil {
+	if err := c.listScope(q, ouID); err != nil {
 		return nil, err
-	}
-	// A filter naming an org unit the caller cannot see is refused like Get
-	// Calls List does (S6); unknown ids get the same answer, so the reply
-	// does not reveal which ids exist elsewhere.
-	if c.st.orgUnit(ouID) == nil || !c.inScope(ouID) {
-		return nil, errorf(http.StatusForbidden, "org unit %d is outside your hierarchy", ouID)
 	}
 
 	var found []*user
@@ -346,7 +339,7 @@ func (c *call) knownOrgUnit(b userBody) *apiError {
 // within the caller's hierarchy, else 403.
 func (c *call) orgUnitInScope(b userBody) *apiError {
 	if b.ouID.set && !c.inScope(b.ouID.v) {
-		return errorf(http.StatusForbidden, "org unit %d is outside your hierarchy", b.ouID.v)
+		return outsideHierarchy(b.ouID.v)
 	}
 	return nil
 }

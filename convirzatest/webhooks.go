@@ -3,8 +3,6 @@ package convirzatest
 import (
 	"cmp"
 	"encoding/json"
-	"math"
-	"net/http"
 	"net/url"
 	"slices"
 	"strings"
@@ -88,14 +86,11 @@ func (c *call) visibleWebhook(id int64) (*webhook, *apiError) {
 // 403, like List Users.
 func listWebhooks(c *call) (any, *apiError) {
 	q := c.query()
-	ouID := q.int("org_unit_id", c.caller.OrgUnitID, 1, math.MaxInt64)
+	ouID := c.orgUnitFilter(q)
 	status := q.enum("status", "", statusActive, statusInactive)
 	limit, offset := q.paging(100)
-	if err := q.err(); err != nil {
+	if err := c.listScope(q, ouID); err != nil {
 		return nil, err
-	}
-	if c.st.orgUnit(ouID) == nil || !c.inScope(ouID) {
-		return nil, errorf(http.StatusForbidden, "org unit %d is outside your hierarchy", ouID)
 	}
 	var found []*webhook
 	for _, w := range c.st.Webhooks {
@@ -145,11 +140,7 @@ func (c *call) decodeWebhookBody(o *object, patch bool) (webhookBody, *apiError)
 	if b.url = textMember(o, "webhook_url", true, patch); b.url.set && !absoluteHTTPURL(b.url.v) {
 		o.fail("webhook_url", "must be an absolute http or https URL")
 	}
-	if b.orgUnitID = member(o, "org_unit_id", false, patch, o.int); b.orgUnitID.set {
-		if id := b.orgUnitID.v; c.st.orgUnit(id) == nil || !c.inScope(id) {
-			o.fail("org_unit_id", "org unit does not exist or is outside your hierarchy")
-		}
-	}
+	b.orgUnitID = c.orgUnitMember(o, patch)
 	if b.trigger = member(o, "trigger", false, patch, o.str); b.trigger.set && b.trigger.v != triggerPostCall && b.trigger.v != triggerPreCall {
 		o.fail("trigger", "must be post_call or pre_call")
 	}
