@@ -2,7 +2,6 @@ package convirzatest
 
 import (
 	"cmp"
-	"slices"
 	"strings"
 	"time"
 )
@@ -40,6 +39,8 @@ type aiVoiceAgent struct {
 	Modified     time.Time `json:"modified"`
 }
 
+func (a *aiVoiceAgent) owner() int64 { return a.OrgUnitID }
+
 // agentItem is the Agent object of api/agents.md, field for field.
 type agentItem struct {
 	AgentID       int64   `json:"agent_id"`
@@ -73,39 +74,14 @@ func listAIVoiceAgents(c *call) (any, *apiError) {
 	if err := c.listScope(q, ouID); err != nil {
 		return nil, err
 	}
-	var found []*aiVoiceAgent
-	for _, a := range c.st.AIVoiceAgents {
-		if c.st.within(ouID, a.OrgUnitID) && (status == "" || a.Status == status) {
-			found = append(found, a)
-		}
-	}
-	slices.SortFunc(found, func(a, b *aiVoiceAgent) int {
-		return cmp.Or(a.Created.Compare(b.Created), cmp.Compare(a.ID, b.ID))
-	})
-	items := []agentItem{}
-	for _, a := range page(found, limit, offset) {
-		items = append(items, a.item())
-	}
-	return map[string]any{"agents": items, "total": len(found)}, nil
-}
-
-// visibleAIVoiceAgent returns the agent with that id, or the 404 for it:
-// agents outside the caller's scope are not found (S1).
-func (c *call) visibleAIVoiceAgent(id int64) (*aiVoiceAgent, *apiError) {
-	a := c.st.AIVoiceAgents[id]
-	if a == nil || !c.inScope(a.OrgUnitID) {
-		return nil, notFound("AI voice agent")
-	}
-	return a, nil
+	found := under(c.st, c.st.AIVoiceAgents, ouID, func(a *aiVoiceAgent) bool { return status == "" || a.Status == status })
+	oldestFirst := func(a, b *aiVoiceAgent) int { return cmp.Or(a.Created.Compare(b.Created), cmp.Compare(a.ID, b.ID)) }
+	return listData("agents", found, oldestFirst, limit, offset, (*aiVoiceAgent).item), nil
 }
 
 // getAIVoiceAgent is GET /v3/ai-voice-agents/{id}.
 func getAIVoiceAgent(c *call) (any, *apiError) {
-	id, err := c.pathID("id")
-	if err != nil {
-		return nil, err
-	}
-	a, err := c.visibleAIVoiceAgent(id)
+	a, err := lookup(c, c.st.AIVoiceAgents, "AI voice agent")
 	if err != nil {
 		return nil, err
 	}
@@ -206,7 +182,7 @@ func (c *call) editAIVoiceAgent(patch bool) (any, *apiError) {
 	if err != nil {
 		return nil, err
 	}
-	a, err := c.visibleAIVoiceAgent(id)
+	a, err := visible(c, c.st.AIVoiceAgents, id, "AI voice agent")
 	if err != nil {
 		return nil, err
 	}
@@ -217,13 +193,5 @@ func (c *call) editAIVoiceAgent(patch bool) (any, *apiError) {
 
 // deleteAIVoiceAgent is DELETE /v3/ai-voice-agents/{id}: a hard delete.
 func deleteAIVoiceAgent(c *call) (any, *apiError) {
-	id, err := c.pathID("id")
-	if err != nil {
-		return nil, err
-	}
-	if _, err := c.visibleAIVoiceAgent(id); err != nil {
-		return nil, err
-	}
-	delete(c.st.AIVoiceAgents, id)
-	return map[string]int64{"agentId": id}, nil
+	return remove(c, c.st.AIVoiceAgents, "AI voice agent", "agentId")
 }

@@ -60,6 +60,8 @@ type broadcast struct {
 	Modified      time.Time  `json:"modified"`
 }
 
+func (b *broadcast) owner() int64 { return b.OrgUnitID }
+
 func seedBroadcasts(s *state) {
 	at := time.Date(2026, 1, 15, 15, 0, 0, 0, time.UTC)
 	s.Broadcasts[SentBroadcastID] = &broadcast{
@@ -146,37 +148,15 @@ func listBroadcasts(c *call) (any, *apiError) {
 	if err != nil {
 		return nil, err
 	}
-	var found []*broadcast
-	for _, b := range c.st.Broadcasts {
-		if c.st.within(ouID, b.OrgUnitID) && (status == "" || b.Status == status) {
-			found = append(found, b)
-		}
-	}
-	slices.SortFunc(found, func(a, b *broadcast) int { return cmp.Compare(a.ID, b.ID) })
-	items := []broadcastView{}
-	for _, b := range page(found, limit, offset) {
-		items = append(items, b.view())
-	}
-	return map[string]any{"broadcasts": items, "total": len(found)}, nil
-}
-
-// visibleBroadcast returns the broadcast with that id, or the 404 for it.
-func (c *call) visibleBroadcast(id int64) (*broadcast, *apiError) {
-	b := c.st.Broadcasts[id]
-	if b == nil || !c.inScope(b.OrgUnitID) {
-		return nil, notFound("Broadcast")
-	}
-	return b, nil
+	found := under(c.st, c.st.Broadcasts, ouID, func(b *broadcast) bool { return status == "" || b.Status == status })
+	byID := func(a, b *broadcast) int { return cmp.Compare(a.ID, b.ID) }
+	return listData("broadcasts", found, byID, limit, offset, (*broadcast).view), nil
 }
 
 // getBroadcast is GET /v3/broadcast/{id}.
 func getBroadcast(c *call) (any, *apiError) {
 	c.st.advanceBroadcasts(c.now)
-	id, err := c.pathID("id")
-	if err != nil {
-		return nil, err
-	}
-	b, err := c.visibleBroadcast(id)
+	b, err := lookup(c, c.st.Broadcasts, "Broadcast")
 	if err != nil {
 		return nil, err
 	}
@@ -325,7 +305,7 @@ func (c *call) editBroadcast(patch bool) (any, *apiError) {
 	if err != nil {
 		return nil, err
 	}
-	br, err := c.visibleBroadcast(id)
+	br, err := visible(c, c.st.Broadcasts, id, "Broadcast")
 	if err != nil {
 		return nil, err
 	}
@@ -345,7 +325,7 @@ func deleteBroadcast(c *call) (any, *apiError) {
 	if err != nil {
 		return nil, err
 	}
-	br, err := c.visibleBroadcast(id)
+	br, err := visible(c, c.st.Broadcasts, id, "Broadcast")
 	if err != nil {
 		return nil, err
 	}

@@ -125,11 +125,7 @@ func groupPage(groups []*orgUnit, name, status string, limit, offset int) map[st
 			found = append(found, ou)
 		}
 	}
-	items := []groupItem{}
-	for _, ou := range page(found, limit, offset) {
-		items = append(items, groupJSON(ou))
-	}
-	return map[string]any{"groups": items, "total": len(found)}
+	return listData("groups", found, nil, limit, offset, groupJSON)
 }
 
 // listChildGroups is GET /v3/groups/list: the direct children of

@@ -41,6 +41,8 @@ type tagRecord struct {
 	Created   time.Time `json:"created"`
 }
 
+func (t *tagRecord) owner() int64 { return t.OrgUnitID }
+
 func seedTags(s *state) {
 	created := time.Date(2025, 6, 2, 15, 0, 0, 0, time.UTC)
 	for i, t := range []tagRecord{
@@ -110,20 +112,11 @@ func listTags(c *call) (any, *apiError) {
 	if err := c.listScope(q, ouID); err != nil {
 		return nil, err
 	}
-	var found []*tagRecord
-	for _, t := range c.st.Tags {
-		if c.st.within(ouID, t.OrgUnitID) && strings.Contains(strings.ToLower(t.Name), name) {
-			found = append(found, t)
-		}
-	}
-	slices.SortFunc(found, func(a, b *tagRecord) int {
+	found := under(c.st, c.st.Tags, ouID, func(t *tagRecord) bool { return strings.Contains(strings.ToLower(t.Name), name) })
+	byName := func(a, b *tagRecord) int {
 		return cmp.Or(cmp.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)), cmp.Compare(a.ID, b.ID))
-	})
-	items := []map[string]any{}
-	for _, t := range page(found, limit, offset) {
-		items = append(items, tagItem(t))
 	}
-	return map[string]any{"tags": items, "total": len(found)}, nil
+	return listData("tags", found, byName, limit, offset, tagItem), nil
 }
 
 // tagName reads tag_name: required, 1..100 characters (T2).
@@ -171,19 +164,6 @@ func createTag(c *call) (any, *apiError) {
 	return map[string]int64{"tagId": t.ID}, nil
 }
 
-// visibleTag returns the tag with that id, or the 404 for it.
-func (c *call) visibleTag() (*tagRecord, *apiError) {
-	id, err := c.pathID("id")
-	if err != nil {
-		return nil, err
-	}
-	t := c.st.Tags[id]
-	if t == nil || !c.inScope(t.OrgUnitID) {
-		return nil, notFound("Tag")
-	}
-	return t, nil
-}
-
 // updateTag is PUT /v3/tag/{id}: a rename.
 func updateTag(c *call) (any, *apiError) {
 	if _, err := c.pathID("id"); err != nil {
@@ -197,7 +177,7 @@ func updateTag(c *call) (any, *apiError) {
 	if err := o.err(); err != nil {
 		return nil, err
 	}
-	t, err := c.visibleTag()
+	t, err := lookup(c, c.st.Tags, "Tag")
 	if err != nil {
 		return nil, err
 	}
@@ -211,7 +191,7 @@ func updateTag(c *call) (any, *apiError) {
 // deleteTag is DELETE /v3/tag/{id}: a hard delete, which also takes the tag
 // off every call.
 func deleteTag(c *call) (any, *apiError) {
-	t, err := c.visibleTag()
+	t, err := lookup(c, c.st.Tags, "Tag")
 	if err != nil {
 		return nil, err
 	}

@@ -168,18 +168,11 @@ func (c *call) listOwnedNumbers(q *query, keep func(*phoneNumber) bool) (any, *a
 	if err != nil {
 		return nil, err
 	}
-	var found []*phoneNumber
-	for _, n := range c.st.PhoneNumbers {
-		if n.Status != numberAvailable && n.OrgUnitID != nil && c.st.within(ouID, *n.OrgUnitID) && keep(n) {
-			found = append(found, n)
-		}
-	}
-	slices.SortFunc(found, func(a, b *phoneNumber) int { return cmp.Compare(a.ID, b.ID) })
-	items := []ownedNumber{}
-	for _, n := range page(found, limit, offset) {
-		items = append(items, n.owned())
-	}
-	return map[string]any{"numbers": items, "total": len(found)}, nil
+	found := filter(c.st.PhoneNumbers, func(n *phoneNumber) bool {
+		return n.Status != numberAvailable && n.OrgUnitID != nil && c.st.within(ouID, *n.OrgUnitID) && keep(n)
+	})
+	byID := func(a, b *phoneNumber) int { return cmp.Compare(a.ID, b.ID) }
+	return listData("numbers", found, byID, limit, offset, (*phoneNumber).owned), nil
 }
 
 // candidate is an Available Numbers item.

@@ -56,6 +56,8 @@ type prompt struct {
 	Created     time.Time `json:"created"`
 }
 
+func (p *prompt) owner() int64 { return p.OrgUnitID }
+
 // PromptFile is what the fake keeps of an uploaded prompt's audio: enough
 // for a test to check that its file arrived whole.
 type PromptFile struct {
@@ -107,20 +109,9 @@ func listPrompts(c *call) (any, *apiError) {
 	if err := c.listScope(q, ouID); err != nil {
 		return nil, err
 	}
-	var found []*prompt
-	for _, p := range c.st.Prompts {
-		if c.st.within(ouID, p.OrgUnitID) && (typ == "" || p.MessageType == typ) {
-			found = append(found, p)
-		}
-	}
-	slices.SortFunc(found, func(a, b *prompt) int {
-		return cmp.Or(a.Created.Compare(b.Created), cmp.Compare(a.ID, b.ID))
-	})
-	items := []promptItem{}
-	for _, p := range page(found, limit, offset) {
-		items = append(items, p.item())
-	}
-	return map[string]any{"prompts": items, "total": len(found)}, nil
+	found := under(c.st, c.st.Prompts, ouID, func(p *prompt) bool { return typ == "" || p.MessageType == typ })
+	oldestFirst := func(a, b *prompt) int { return cmp.Or(a.Created.Compare(b.Created), cmp.Compare(a.ID, b.ID)) }
+	return listData("prompts", found, oldestFirst, limit, offset, (*prompt).item), nil
 }
 
 // upload is what uploadPrompt read from a multipart body.
@@ -275,14 +266,5 @@ func uploadPrompt(c *call) (any, *apiError) {
 
 // deletePrompt is DELETE /v3/media-prompts/{id}: a hard delete.
 func deletePrompt(c *call) (any, *apiError) {
-	id, err := c.pathID("id")
-	if err != nil {
-		return nil, err
-	}
-	p := c.st.Prompts[id]
-	if p == nil || !c.inScope(p.OrgUnitID) {
-		return nil, notFound("Prompt")
-	}
-	delete(c.st.Prompts, id)
-	return map[string]int64{"promptId": id}, nil
+	return remove(c, c.st.Prompts, "Prompt", "promptId")
 }

@@ -93,12 +93,3 @@ func (c *call) inScope(ouID int64) bool {
 func (c *call) seesOrgUnit(ouID int64) bool {
 	return c.st.orgUnit(ouID) != nil && c.inScope(ouID)
 }
-
-// page returns the window [offset, offset+limit) of items, never nil, so a
-// list past its end encodes as [] with the real total.
-func page[T any](items []T, limit, offset int) []T {
-	if offset >= len(items) {
-		return []T{}
-	}
-	return items[offset:min(len(items), offset+limit)]
-}

@@ -57,6 +57,8 @@ type provisionedRoute struct {
 	Modified        time.Time       `json:"modified"`
 }
 
+func (r *provisionedRoute) owner() int64 { return r.OrgUnitID }
+
 func seedRoutes(s *state) {
 	created := time.Date(2025, 6, 2, 14, 0, 0, 0, time.UTC)
 	add := func(id, numberID, ou int64, name, ringTo string) {
@@ -114,40 +116,16 @@ func listRoutes(c *call) (any, *apiError) {
 	if err != nil {
 		return nil, err
 	}
-	var found []*provisionedRoute
-	for _, r := range c.st.Routes {
-		switch {
-		case !c.st.within(ouID, r.OrgUnitID),
-			campaign != 0 && (r.CampaignID == nil || *r.CampaignID != campaign),
-			status != "" && r.Status != status:
-			continue
-		}
-		found = append(found, r)
-	}
-	slices.SortFunc(found, func(a, b *provisionedRoute) int { return cmp.Compare(a.ID, b.ID) })
-	items := []routeView{}
-	for _, r := range page(found, limit, offset) {
-		items = append(items, c.st.routeView(r))
-	}
-	return map[string]any{"routes": items, "total": len(found)}, nil
-}
-
-// visibleRoute returns the route with that id, or the 404 for it.
-func (c *call) visibleRoute(id int64) (*provisionedRoute, *apiError) {
-	r := c.st.Routes[id]
-	if r == nil || !c.inScope(r.OrgUnitID) {
-		return nil, notFound("Route")
-	}
-	return r, nil
+	found := under(c.st, c.st.Routes, ouID, func(r *provisionedRoute) bool {
+		return (campaign == 0 || r.CampaignID != nil && *r.CampaignID == campaign) && (status == "" || r.Status == status)
+	})
+	byID := func(a, b *provisionedRoute) int { return cmp.Compare(a.ID, b.ID) }
+	return listData("routes", found, byID, limit, offset, c.st.routeView), nil
 }
 
 // getRoute is GET /v3/provisioned-routes/{id}.
 func getRoute(c *call) (any, *apiError) {
-	id, err := c.pathID("id")
-	if err != nil {
-		return nil, err
-	}
-	r, err := c.visibleRoute(id)
+	r, err := lookup(c, c.st.Routes, "Route")
 	if err != nil {
 		return nil, err
 	}
@@ -311,7 +289,7 @@ func (c *call) editRoute(patch bool) (any, *apiError) {
 	if err != nil {
 		return nil, err
 	}
-	r, err := c.visibleRoute(id)
+	r, err := visible(c, c.st.Routes, id, "Route")
 	if err != nil {
 		return nil, err
 	}
@@ -346,7 +324,7 @@ func deleteRoute(c *call) (any, *apiError) {
 	if err != nil {
 		return nil, err
 	}
-	r, err := c.visibleRoute(id)
+	r, err := visible(c, c.st.Routes, id, "Route")
 	if err != nil {
 		return nil, err
 	}

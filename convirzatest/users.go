@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"net/http"
 	"net/mail"
-	"slices"
 	"strings"
 	"time"
 )
@@ -70,6 +69,8 @@ type user struct {
 	Timezone        string    `json:"timezone"`
 	Created         time.Time `json:"created"`
 }
+
+func (u *user) owner() int64 { return u.OrgUnitID }
 
 func seedUsers(s *state) {
 	created := time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)
@@ -188,20 +189,18 @@ func listUsers(c *call) (any, *apiError) {
 		return nil, err
 	}
 
-	var found []*user
-	for _, u := range c.st.Users {
+	found := under(c.st, c.st.Users, ouID, func(u *user) bool {
 		switch {
-		case !c.st.within(ouID, u.OrgUnitID),
-			status == "" && u.Status == statusDeleted,
+		case status == "" && u.Status == statusDeleted,
 			status != "" && u.Status != status,
 			roleID != 0 && u.RoleID != roleID,
 			name != "" && !strings.Contains(strings.ToLower(u.FirstName+" "+u.LastName), name),
 			email != "" && !strings.Contains(strings.ToLower(u.Email), email):
-			continue
+			return false
 		}
-		found = append(found, u)
-	}
-	slices.SortFunc(found, func(a, b *user) int {
+		return true
+	})
+	order := func(a, b *user) int {
 		var r int
 		switch sortBy {
 		case "name":
@@ -216,31 +215,13 @@ func listUsers(c *call) (any, *apiError) {
 			return -r
 		}
 		return r
-	})
-	items := []userItem{}
-	for _, u := range page(found, limit, offset) {
-		items = append(items, c.st.userItem(u))
 	}
-	return map[string]any{"users": items, "total": len(found)}, nil
-}
-
-// visibleUser returns the user with that id, or the 404 for it. Users outside
-// the caller's scope are reported as not found (S1).
-func (c *call) visibleUser(id int64) (*user, *apiError) {
-	u := c.st.Users[id]
-	if u == nil || !c.inScope(u.OrgUnitID) {
-		return nil, notFound("User")
-	}
-	return u, nil
+	return listData("users", found, order, limit, offset, c.st.userItem), nil
 }
 
 // getUser is GET /v3/users/{id}. Deleted users stay readable (U6).
 func getUser(c *call) (any, *apiError) {
-	id, err := c.pathID("id")
-	if err != nil {
-		return nil, err
-	}
-	u, err := c.visibleUser(id)
+	u, err := lookup(c, c.st.Users, "User")
 	if err != nil {
 		return nil, err
 	}
@@ -427,7 +408,7 @@ func (c *call) editUser(patch bool) (any, *apiError) {
 	if err != nil {
 		return nil, err
 	}
-	u, err := c.visibleUser(id)
+	u, err := visible(c, c.st.Users, id, "User")
 	if err == nil {
 		err = c.orgUnitInScope(b)
 	}
@@ -447,11 +428,7 @@ func (c *call) editUser(patch bool) (any, *apiError) {
 // deleteUser is DELETE /v3/users/{id}: a soft delete (U5, U6). Deleting a
 // deleted user succeeds and changes nothing.
 func deleteUser(c *call) (any, *apiError) {
-	id, err := c.pathID("id")
-	if err != nil {
-		return nil, err
-	}
-	u, err := c.visibleUser(id)
+	u, err := lookup(c, c.st.Users, "User")
 	if err != nil {
 		return nil, err
 	}

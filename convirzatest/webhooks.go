@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"encoding/json"
 	"net/url"
-	"slices"
 	"strings"
 	"time"
 )
@@ -39,6 +38,8 @@ type webhook struct {
 	Created      time.Time     `json:"created"`
 	Modified     time.Time     `json:"modified"`
 }
+
+func (w *webhook) owner() int64 { return w.OrgUnitID }
 
 // staticParam is a name and value sent with every delivery; the same in
 // state and on the wire.
@@ -75,7 +76,7 @@ func webhookJSON(w *webhook) webhookItem {
 // webhook whose org unit the caller cannot see is not found (S1).
 func (c *call) visibleWebhook(id int64) (*webhook, *apiError) {
 	w := c.st.Webhooks[id]
-	if w == nil || c.st.orgUnit(w.OrgUnitID) == nil || !c.inScope(w.OrgUnitID) {
+	if w == nil || !c.seesOrgUnit(w.OrgUnitID) {
 		return nil, notFound("Webhook")
 	}
 	return w, nil
@@ -92,18 +93,11 @@ func listWebhooks(c *call) (any, *apiError) {
 	if err := c.listScope(q, ouID); err != nil {
 		return nil, err
 	}
-	var found []*webhook
-	for _, w := range c.st.Webhooks {
-		if c.st.orgUnit(w.OrgUnitID) != nil && c.st.within(ouID, w.OrgUnitID) && (status == "" || w.Status == status) {
-			found = append(found, w)
-		}
-	}
-	slices.SortFunc(found, func(a, b *webhook) int { return cmp.Compare(a.ID, b.ID) })
-	items := []webhookItem{}
-	for _, w := range page(found, limit, offset) {
-		items = append(items, webhookJSON(w))
-	}
-	return map[string]any{"webhooks": items, "total": len(found)}, nil
+	found := under(c.st, c.st.Webhooks, ouID, func(w *webhook) bool {
+		return c.st.orgUnit(w.OrgUnitID) != nil && (status == "" || w.Status == status)
+	})
+	byID := func(a, b *webhook) int { return cmp.Compare(a.ID, b.ID) }
+	return listData("webhooks", found, byID, limit, offset, webhookJSON), nil
 }
 
 // getWebhook is GET /v3/webhooks/{id}.
