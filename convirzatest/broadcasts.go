@@ -175,8 +175,12 @@ var broadcastFields = []string{"broadcast_name", "message", "phone_number_id", "
 
 // decodeBroadcastBody validates a broadcast body (the 400 step): B3 (a
 // future scheduled_at) and B4 (a message, one recipient at least) included.
-func decodeBroadcastBody(o *object, patch bool, now time.Time) (broadcastBody, *apiError) {
+func (c *call) decodeBroadcastBody(patch bool) (broadcastBody, *apiError) {
 	var b broadcastBody
+	o, err := c.object()
+	if err != nil {
+		return b, err
+	}
 	b.name = textMember(o, "broadcast_name", true, patch)
 	b.message = textMember(o, "message", true, patch)
 	b.numberID = idMember(o, "phone_number_id", true, patch)
@@ -208,7 +212,7 @@ func decodeBroadcastBody(o *object, patch bool, now time.Time) (broadcastBody, *
 			switch {
 			case err != nil:
 				o.fail("scheduled_at", "must be an ISO-8601 time")
-			case !t.After(now):
+			case !t.After(c.now):
 				o.fail("scheduled_at", "must be in the future")
 			default:
 				b.scheduledAt = field[time.Time]{set: true, v: t.UTC()}
@@ -266,11 +270,7 @@ func (b broadcastBody) apply(br *broadcast, full bool, callerOU int64) {
 // scheduled with one.
 func createBroadcast(c *call) (any, *apiError) {
 	c.st.advanceBroadcasts(c.now)
-	o, err := c.object()
-	if err != nil {
-		return nil, err
-	}
-	b, err := decodeBroadcastBody(o, false, c.now)
+	b, err := c.decodeBroadcastBody(false)
 	if err == nil {
 		err = c.checkBroadcastRefs(b)
 	}
@@ -294,11 +294,7 @@ func (c *call) editBroadcast(patch bool) (any, *apiError) {
 	if err != nil {
 		return nil, err
 	}
-	o, err := c.object()
-	if err != nil {
-		return nil, err
-	}
-	b, err := decodeBroadcastBody(o, patch, c.now)
+	b, err := c.decodeBroadcastBody(patch)
 	if err == nil {
 		err = c.checkBroadcastRefs(b)
 	}

@@ -244,12 +244,17 @@ type groupBody struct {
 var groupFields = []string{"org_unit_name", "org_unit_ext_id", "org_unit_parent_id", "top_ou_id", "billing_id",
 	"address", "city", "state", "zip", "phone_number", "industry_id", "timezone", "org_unit_status"}
 
-// decodeGroupBody validates a group body (the 400 step). With patch false
-// (create, PUT) org_unit_name and org_unit_parent_id are required; with
-// patch true every member is optional, and null is refused where the field
-// is not nullable. In create and PUT, null on such a field counts as absent.
-func decodeGroupBody(o *object, patch bool) groupBody {
+// decodeGroupBody reads and validates a group body (the 400 step), the
+// parent included (see checkParent). With patch false (create, PUT)
+// org_unit_name and org_unit_parent_id are required; with patch true every
+// member is optional, and null is refused where the field is not nullable.
+// In create and PUT, null on such a field counts as absent.
+func (c *call) decodeGroupBody(patch bool) (groupBody, *apiError) {
 	var b groupBody
+	o, err := c.object()
+	if err != nil {
+		return b, err
+	}
 	b.name = textMember(o, "org_unit_name", true, patch)
 	b.parentID = idMember(o, "org_unit_parent_id", true, patch)
 	b.topID.v, b.topID.set = o.int("top_ou_id") // null counts as absent, even on PATCH
@@ -266,7 +271,8 @@ func decodeGroupBody(o *object, patch bool) groupBody {
 	if patch {
 		o.requireChange(groupFields)
 	}
-	return b
+	c.checkParent(o, &b)
+	return b, o.err()
 }
 
 // checkParent applies G2 as part of the 400 step: the parent must exist, lie
@@ -335,13 +341,8 @@ func (b groupBody) apply(ou *orgUnit, full bool, c *call) {
 
 // createGroup is POST /v3/groups.
 func createGroup(c *call) (any, *apiError) {
-	o, err := c.object()
+	b, err := c.decodeGroupBody(false)
 	if err != nil {
-		return nil, err
-	}
-	b := decodeGroupBody(o, false)
-	c.checkParent(o, &b)
-	if err := o.err(); err != nil {
 		return nil, err
 	}
 	if c.st.siblingNamed(b.parent.ID, b.name.v, 0) != nil {
@@ -365,13 +366,8 @@ func (c *call) editGroup(patch bool) (any, *apiError) {
 	if err != nil {
 		return nil, err
 	}
-	o, err := c.object()
+	b, err := c.decodeGroupBody(patch)
 	if err != nil {
-		return nil, err
-	}
-	b := decodeGroupBody(o, patch)
-	c.checkParent(o, &b)
-	if err := o.err(); err != nil {
 		return nil, err
 	}
 	ou, err := c.visibleGroup(id)

@@ -149,8 +149,12 @@ var routeFields = []string{"route_name", "phone_number_id", "routing_type", "org
 // need route_name, phone_number_id and routing_type; PATCH needs one member
 // at least (X1). Null clears campaign_id, ring_to, whisper_prompt_id and
 // route_config, and is refused elsewhere on PATCH.
-func decodeRouteBody(o *object, patch bool) (routeBody, *apiError) {
+func (c *call) decodeRouteBody(patch bool) (routeBody, *apiError) {
 	var b routeBody
+	o, err := c.object()
+	if err != nil {
+		return b, err
+	}
 	b.name = textMember(o, "route_name", true, patch)
 	b.numberID = idMember(o, "phone_number_id", true, patch)
 	b.ouID = idMember(o, "org_unit_id", false, patch)
@@ -241,11 +245,7 @@ func provision(n *phoneNumber, r *provisionedRoute) *apiError {
 
 // createRoute is POST /v3/provisioned-routes: the number becomes provisioned.
 func createRoute(c *call) (any, *apiError) {
-	o, err := c.object()
-	if err != nil {
-		return nil, err
-	}
-	b, err := decodeRouteBody(o, false)
+	b, err := c.decodeRouteBody(false)
 	if err != nil {
 		return nil, err
 	}
@@ -277,11 +277,7 @@ func (c *call) editRoute(patch bool) (any, *apiError) {
 	if err != nil {
 		return nil, err
 	}
-	o, err := c.object()
-	if err != nil {
-		return nil, err
-	}
-	b, err := decodeRouteBody(o, patch)
+	b, err := c.decodeRouteBody(patch)
 	if err != nil {
 		return nil, err
 	}

@@ -245,8 +245,12 @@ var userFields = []string{"username", "first_name", "last_name", "ct_user_ou_id"
 // decodeUserBody validates a user body (the 400 step). With patch false
 // (create, PUT) the required members must be present; with patch true every
 // member is optional but null is refused where the field is not nullable.
-func decodeUserBody(o *object, patch bool) (userBody, *apiError) {
+func (c *call) decodeUserBody(patch bool) (userBody, *apiError) {
 	var b userBody
+	o, err := c.object()
+	if err != nil {
+		return b, err
+	}
 	// JSON null is a value (it clears the field) where the field is nullable.
 	b.username = textMember(o, "username", true, patch)
 	b.firstName = textMember(o, "first_name", true, patch)
@@ -358,11 +362,7 @@ func (b userBody) apply(u *user, full bool, st *state) {
 
 // createUser is POST /v3/users.
 func createUser(c *call) (any, *apiError) {
-	o, err := c.object()
-	if err != nil {
-		return nil, err
-	}
-	b, err := decodeUserBody(o, false)
+	b, err := c.decodeUserBody(false)
 	if err == nil {
 		err = c.knownOrgUnit(b)
 	}
@@ -397,11 +397,7 @@ func (c *call) editUser(patch bool) (any, *apiError) {
 	if err != nil {
 		return nil, err
 	}
-	o, err := c.object()
-	if err != nil {
-		return nil, err
-	}
-	b, err := decodeUserBody(o, patch)
+	b, err := c.decodeUserBody(patch)
 	if err == nil {
 		err = c.knownOrgUnit(b)
 	}

@@ -128,8 +128,12 @@ var webhookFields = []string{"webhook_name", "webhook_url", "org_unit_id", "trig
 // included (S7). With patch false (create, PUT) webhook_name and webhook_url
 // are required; with patch true null is refused on every member, none being
 // nullable. In create and PUT, null counts as absent.
-func (c *call) decodeWebhookBody(o *object, patch bool) (webhookBody, *apiError) {
+func (c *call) decodeWebhookBody(patch bool) (webhookBody, *apiError) {
 	var b webhookBody
+	o, err := c.object()
+	if err != nil {
+		return b, err
+	}
 	b.name = textMember(o, "webhook_name", true, patch)
 	if b.url = textMember(o, "webhook_url", true, patch); b.url.set && !absoluteHTTPURL(b.url.v) {
 		o.fail("webhook_url", "must be an absolute http or https URL")
@@ -191,11 +195,7 @@ func (b webhookBody) apply(w *webhook, full bool, now time.Time) {
 
 // createWebhook is POST /v3/webhooks. The org unit defaults to the caller's.
 func createWebhook(c *call) (any, *apiError) {
-	o, err := c.object()
-	if err != nil {
-		return nil, err
-	}
-	b, err := c.decodeWebhookBody(o, false)
+	b, err := c.decodeWebhookBody(false)
 	if err != nil {
 		return nil, err
 	}
@@ -215,11 +215,7 @@ func (c *call) editWebhook(patch bool) (any, *apiError) {
 	if err != nil {
 		return nil, err
 	}
-	o, err := c.object()
-	if err != nil {
-		return nil, err
-	}
-	b, err := c.decodeWebhookBody(o, patch)
+	b, err := c.decodeWebhookBody(patch)
 	if err != nil {
 		return nil, err
 	}
