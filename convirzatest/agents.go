@@ -174,11 +174,7 @@ func updateAIVoiceAgent(c *call) (any, *apiError) { return c.editAIVoiceAgent(fa
 func patchAIVoiceAgent(c *call) (any, *apiError)  { return c.editAIVoiceAgent(true) }
 
 func (c *call) editAIVoiceAgent(patch bool) (any, *apiError) {
-	id, err := c.pathID("id")
-	if err != nil {
-		return nil, err
-	}
-	b, err := c.decodeAgentBody(patch)
+	id, b, err := idAndBody(c, patch, c.decodeAgentBody)
 	if err != nil {
 		return nil, err
 	}

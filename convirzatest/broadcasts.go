@@ -290,11 +290,7 @@ func patchBroadcast(c *call) (any, *apiError)  { return c.editBroadcast(true) }
 
 func (c *call) editBroadcast(patch bool) (any, *apiError) {
 	c.st.advanceBroadcasts(c.now)
-	id, err := c.pathID("id")
-	if err != nil {
-		return nil, err
-	}
-	b, err := c.decodeBroadcastBody(patch)
+	id, b, err := idAndBody(c, patch, c.decodeBroadcastBody)
 	if err == nil {
 		err = c.checkBroadcastRefs(b)
 	}

@@ -197,6 +197,19 @@ func (c *call) pathID(name string) (int64, *apiError) {
 	return n, nil
 }
 
+// idAndBody reads what PUT and PATCH /…/{id} start with: the {id} path
+// segment, then the body with decode. A malformed id is a 400 that comes
+// before the body's.
+func idAndBody[B any](c *call, patch bool, decode func(patch bool) (B, *apiError)) (int64, B, *apiError) {
+	id, err := c.pathID("id")
+	if err != nil {
+		var none B
+		return 0, none, err
+	}
+	b, err := decode(patch)
+	return id, b, err
+}
+
 // notFound is the 404 for an id that does not exist or lies outside the
 // caller's scope; the two are indistinguishable on purpose (S1).
 func notFound(what string) *apiError {

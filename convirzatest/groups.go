@@ -362,11 +362,7 @@ func updateGroup(c *call) (any, *apiError) { return c.editGroup(false) }
 func patchGroup(c *call) (any, *apiError)  { return c.editGroup(true) }
 
 func (c *call) editGroup(patch bool) (any, *apiError) {
-	id, err := c.pathID("id")
-	if err != nil {
-		return nil, err
-	}
-	b, err := c.decodeGroupBody(patch)
+	id, b, err := idAndBody(c, patch, c.decodeGroupBody)
 	if err != nil {
 		return nil, err
 	}

@@ -273,11 +273,7 @@ func updateRoute(c *call) (any, *apiError) { return c.editRoute(false) }
 func patchRoute(c *call) (any, *apiError)  { return c.editRoute(true) }
 
 func (c *call) editRoute(patch bool) (any, *apiError) {
-	id, err := c.pathID("id")
-	if err != nil {
-		return nil, err
-	}
-	b, err := c.decodeRouteBody(patch)
+	id, b, err := idAndBody(c, patch, c.decodeRouteBody)
 	if err != nil {
 		return nil, err
 	}

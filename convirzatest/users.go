@@ -393,11 +393,7 @@ func updateUser(c *call) (any, *apiError) { return c.editUser(false) }
 func patchUser(c *call) (any, *apiError)  { return c.editUser(true) }
 
 func (c *call) editUser(patch bool) (any, *apiError) {
-	id, err := c.pathID("id")
-	if err != nil {
-		return nil, err
-	}
-	b, err := c.decodeUserBody(patch)
+	id, b, err := idAndBody(c, patch, c.decodeUserBody)
 	if err == nil {
 		err = c.knownOrgUnit(b)
 	}

@@ -211,11 +211,7 @@ func updateWebhook(c *call) (any, *apiError) { return c.editWebhook(false) }
 func patchWebhook(c *call) (any, *apiError)  { return c.editWebhook(true) }
 
 func (c *call) editWebhook(patch bool) (any, *apiError) {
-	id, err := c.pathID("id")
-	if err != nil {
-		return nil, err
-	}
-	b, err := c.decodeWebhookBody(patch)
+	id, b, err := idAndBody(c, patch, c.decodeWebhookBody)
 	if err != nil {
 		return nil, err
 	}
