@@ -110,6 +110,8 @@ func (c *call) decodeAgentBody(patch bool) (agentBody, *apiError) {
 	if err != nil {
 		return b, err
 	}
+	// A blank name is refused at once on create and PUT, and on PATCH with
+	// the other blank members below.
 	if patch {
 		b.name = member(o, "agent_name", false, patch, o.str)
 	} else {

@@ -17,6 +17,12 @@ import (
 // plus one map field in state (state.go) for the area's records. NewFake
 // registers every route on its mux; newState makes every map and runs every
 // seed function after the core seed (org units and users).
+//
+// Handlers build on records.go (find a record the caller sees, list records
+// by org unit, page them), decode.go (path ids, query parameters, body
+// members with the create/PUT/PATCH rules, and writing them onto a record)
+// and orgunits.go (the org_unit_id filter of lists and org units named in
+// bodies).
 
 // route is one operation of the API.
 type route struct {
