@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"io"
 	"reflect"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 )
 
 // decodeModel decodes the JSON object data into v, a pointer to a local alias
@@ -25,12 +27,64 @@ func decodeModel(data []byte, v any, raw *json.RawMessage) error {
 		return nil
 	}
 	*raw = append((*raw)[:0], data...)
-	err := json.Unmarshal(data, v)
+	err := unmarshal(data, v)
+	if err == nil {
+		return nil
+	}
+	// Declared here, not above: errors.As makes it escape, and a
+	// successful decode should not pay for its allocation.
 	var syntaxErr *json.SyntaxError
-	if err == nil || errors.As(err, &syntaxErr) {
+	if errors.As(err, &syntaxErr) {
 		return err
 	}
 	return decodeLenient(data, reflect.ValueOf(v).Elem())
+}
+
+// feeder is the reader under a pooled json.Decoder: it holds the one value
+// the next Decode reads.
+type feeder struct{ b []byte }
+
+func (f *feeder) Read(p []byte) (int, error) {
+	if len(f.b) == 0 {
+		return 0, io.EOF
+	}
+	n := copy(p, f.b)
+	f.b = f.b[n:]
+	return n, nil
+}
+
+// pooledDecoder is a json.Decoder kept for reuse with its feeder. A Decoder
+// keeps its scanner, its decoding state and its buffer from one value to
+// the next, where json.Unmarshal allocates them anew for every call: for
+// the 200 items of a page, that is most of the allocations of the decoding.
+type pooledDecoder struct {
+	f   feeder
+	dec *json.Decoder
+}
+
+var decoderPool = sync.Pool{New: func() any {
+	d := &pooledDecoder{}
+	d.dec = json.NewDecoder(&d.f)
+	return d
+}}
+
+// unmarshal is json.Unmarshal(data, v) through a pooled Decoder, for data
+// that holds one JSON value (what an UnmarshalJSON method is given).
+// Anything unusual (an error, or input left after the value) is handed to
+// json.Unmarshal itself, so the outcome and the error are json.Unmarshal's
+// (past a first value followed by more than white space, v may hold that
+// first value, as with a json.Decoder); a Decoder that saw an error is not
+// reused.
+func unmarshal(data []byte, v any) error {
+	d := decoderPool.Get().(*pooledDecoder)
+	d.f.b = data
+	start := d.dec.InputOffset()
+	if err := d.dec.Decode(v); err != nil || len(d.f.b) != 0 || d.dec.InputOffset()-start != int64(len(data)) {
+		d.f.b = nil
+		return json.Unmarshal(data, v)
+	}
+	decoderPool.Put(d)
+	return nil
 }
 
 // jsonField is a struct field reachable by a JSON key.
@@ -173,21 +227,35 @@ func coerce(raw json.RawMessage, fv reflect.Value) bool {
 // scalarText returns the text of a JSON string, or the literal of a number or
 // boolean. Objects, arrays and null give "".
 func scalarText(raw json.RawMessage) string {
+	b, ok := scalarBytes(raw)
+	if ok {
+		return string(b)
+	}
+	var s string
+	if json.Unmarshal(bytes.TrimSpace(raw), &s) == nil {
+		return strings.TrimSpace(s)
+	}
+	return ""
+}
+
+// scalarBytes is scalarText without an allocation, for every value but a
+// string with escapes (ok false: the caller unquotes it).
+func scalarBytes(raw []byte) (b []byte, ok bool) {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 {
-		return ""
+		return nil, true
 	}
 	switch raw[0] {
 	case '"':
-		var s string
-		if json.Unmarshal(raw, &s) == nil {
-			return strings.TrimSpace(s)
+		inner := raw[1:max(len(raw)-1, 1)]
+		if len(raw) < 2 || raw[len(raw)-1] != '"' || bytes.IndexByte(inner, '\\') >= 0 || !utf8.Valid(inner) {
+			return nil, false
 		}
-		return ""
+		return bytes.TrimSpace(inner), true
 	case '{', '[', 'n':
-		return ""
+		return nil, true
 	}
-	return string(raw)
+	return raw, true
 }
 
 func parseInt(s string) (int64, bool) {
@@ -207,11 +275,20 @@ func parseInt(s string) (int64, bool) {
 }
 
 func parseBool(s string) (bool, bool) {
-	switch strings.ToLower(s) {
-	case "true", "yes", "y", "1", "on":
-		return true, true
-	case "false", "no", "n", "0", "off", "":
-		return false, true
+	return parseBoolBytes([]byte(s))
+}
+
+// parseBoolBytes reads the spellings of a boolean, ignoring case.
+func parseBoolBytes(b []byte) (bool, bool) {
+	for _, w := range [...]string{"true", "yes", "y", "1", "on"} {
+		if len(b) == len(w) && bytes.EqualFold(b, []byte(w)) {
+			return true, true
+		}
+	}
+	for _, w := range [...]string{"false", "no", "n", "0", "off", ""} {
+		if len(b) == len(w) && bytes.EqualFold(b, []byte(w)) {
+			return false, true
+		}
 	}
 	return false, false
 }
@@ -232,10 +309,7 @@ func parseTime(s string) (time.Time, bool) {
 		return time.Time{}, false
 	}
 	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
-		if n > 1e12 || n < -1e12 {
-			return time.UnixMilli(n).UTC(), true
-		}
-		return time.Unix(n, 0).UTC(), true
+		return unixTime(n), true
 	}
 	for _, layout := range timeLayouts {
 		if t, err := time.Parse(layout, s); err == nil {
@@ -245,30 +319,50 @@ func parseTime(s string) (time.Time, bool) {
 	return time.Time{}, false
 }
 
+// unixTime is a Unix time in seconds, or in milliseconds for values too
+// large to be seconds.
+func unixTime(n int64) time.Time {
+	if n > 1e12 || n < -1e12 {
+		return time.UnixMilli(n).UTC()
+	}
+	return time.Unix(n, 0).UTC()
+}
+
 // parseDuration reads "HH:MM:SS" (or "MM:SS"), a number of seconds, or a Go
 // duration string such as "3m21s".
 func parseDuration(s string) (time.Duration, bool) {
-	if s == "" {
-		return 0, false
-	}
-	if strings.Contains(s, ":") {
-		parts := strings.Split(s, ":")
-		if len(parts) > 3 {
-			return 0, false
-		}
-		var total float64
-		for _, p := range parts {
-			f, err := strconv.ParseFloat(p, 64)
-			if err != nil || f < 0 {
-				return 0, false
-			}
-			total = total*60 + f
-		}
-		return time.Duration(total * float64(time.Second)), true
-	}
-	if f, err := strconv.ParseFloat(s, 64); err == nil {
-		return time.Duration(f * float64(time.Second)), true
+	if d, ok, done := parseClock(s); done {
+		return d, ok
 	}
 	d, err := time.ParseDuration(s)
 	return d, err == nil
+}
+
+// parseClock reads the forms of parseDuration other than Go's ("HH:MM:SS",
+// "MM:SS", seconds); done is false for anything else. It keeps no
+// reference to s, so a caller may pass a string converted on the stack.
+func parseClock(s string) (d time.Duration, ok, done bool) {
+	if s == "" {
+		return 0, false, true
+	}
+	if strings.Contains(s, ":") {
+		if strings.Count(s, ":") > 2 {
+			return 0, false, true
+		}
+		var total float64
+		for rest, more := s, true; more; {
+			var p string
+			p, rest, more = strings.Cut(rest, ":")
+			f, err := strconv.ParseFloat(p, 64)
+			if err != nil || f < 0 {
+				return 0, false, true
+			}
+			total = total*60 + f
+		}
+		return time.Duration(total * float64(time.Second)), true, true
+	}
+	if f, err := strconv.ParseFloat(s, 64); err == nil {
+		return time.Duration(f * float64(time.Second)), true, true
+	}
+	return 0, false, false
 }

@@ -6,7 +6,10 @@ import (
 	"encoding/json"
 	"iter"
 	"net/url"
+	"reflect"
 	"strconv"
+	"strings"
+	"sync"
 )
 
 // MaxLimit is the largest page size the API accepts.
@@ -89,6 +92,66 @@ type listData[T any] struct {
 
 	Total int `json:"total"`
 }
+
+// decodeData reads the data object in place (see dataDecoder): each list
+// is decoded straight into a slice of its final length, and the total is
+// read without a second pass over the items.
+func (d *listData[T]) decodeData(b []byte, i int) (int, error) {
+	end, err := walkObject(b, i, func(key []byte, b []byte, i int) (int, error) {
+		if dst := d.list(key); dst != nil {
+			return decodeList(b, i, dst)
+		}
+		end, err := skipValue(b, i)
+		if err != nil || !keyIs(key, "total") {
+			return end, err
+		}
+		v := b[i:end]
+		if n, err := strconv.Atoi(string(v)); err == nil {
+			d.Total = n
+			return end, nil
+		}
+		return end, json.Unmarshal(v, &d.Total)
+	})
+	if err == errNotObject {
+		// Not an object: encoding/json says why.
+		if end, err = skipValue(b, i); err == nil {
+			type plain listData[T]
+			err = json.Unmarshal(b[skipSpace(b, i):end], (*plain)(d))
+		}
+	}
+	return end, err
+}
+
+// list returns the slice a key of the data object fills, or nil. The keys
+// are read from listData's tags, so a list key added there is decoded here
+// too.
+func (d *listData[T]) list(key []byte) *[]T {
+	for _, f := range listFields() {
+		if keyIs(key, f.name) {
+			return reflect.ValueOf(d).Elem().Field(f.index).Addr().Interface().(*[]T)
+		}
+	}
+	return nil
+}
+
+type listField struct {
+	name  string
+	index int
+}
+
+// listFields are the JSON keys of listData's lists, in field order (the
+// order encoding/json would match a key in).
+var listFields = sync.OnceValue(func() []listField {
+	t := reflect.TypeFor[listData[struct{}]]()
+	var out []listField
+	for i := range t.NumField() {
+		if f := t.Field(i); f.Type.Kind() == reflect.Slice {
+			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			out = append(out, listField{name: name, index: i})
+		}
+	}
+	return out
+})
 
 func (d *listData[T]) items() []T {
 	for _, s := range [][]T{d.Users, d.Groups, d.Webhooks, d.Prompts, d.Agents, d.Numbers, d.Routes,

@@ -45,3 +45,27 @@ func TestEncodeQuery(t *testing.T) {
 	assert.Nil(t, encodeQuery((*params)(nil)))
 	assert.Nil(t, encodeQuery(42))
 }
+
+func TestPathfAgreesWithFmt(t *testing.T) {
+	cases := []struct {
+		format string
+		args   []any
+	}{
+		{"/users/%v", []any{int64(42)}},
+		{"/users/%v", []any{int64(-7)}},
+		{"/a/%v/b/%v", []any{1, "x y/z"}},
+		{"/a/%v", []any{".."}},
+		{"/a/%v", []any{"?#%2F"}},
+		{"/100%%/%v", []any{int64(3)}},
+		{"/a/%v", []any{3.5}},
+		{"/a/%d", []any{4}},
+		{"/a/%v/%v", []any{1}},
+		{"/a/%v", []any{1, 2}},
+		{"/a/%", []any{}},
+	}
+	for _, c := range cases {
+		assert.Equal(t, pathfSlow(c.format, c.args), pathf(c.format, c.args...), "%q %v", c.format, c.args)
+	}
+	assert.Equal(t, "/users/42", pathf("/users/%v", int64(42)))
+	assert.Equal(t, "/a/1/b/x%20y%2Fz", pathf("/a/%v/b/%v", 1, "x y/z"))
+}

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"sync"
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
@@ -50,8 +51,12 @@ type payload struct {
 }
 
 // callState is the per-call state that the retry policy and the transports
-// reach through the request's context.
+// reach through the request's context. It is that context: it wraps the
+// caller's and answers Value(callStateKey{}) with itself, which saves the
+// allocation of a context.WithValue on every call.
 type callState struct {
+	context.Context // the caller's
+
 	method      string
 	path        string
 	bearer      bool // send the access token
@@ -66,6 +71,14 @@ type callState struct {
 }
 
 type callStateKey struct{}
+
+// Value implements context.Context.
+func (st *callState) Value(key any) any {
+	if _, ok := key.(callStateKey); ok {
+		return st
+	}
+	return st.Context.Value(key)
+}
 
 func stateOf(ctx context.Context) *callState {
 	st, _ := ctx.Value(callStateKey{}).(*callState)
@@ -100,7 +113,11 @@ type envelope struct {
 type flexInt int
 
 func (n *flexInt) UnmarshalJSON(b []byte) error {
-	v, _ := parseInt(scalarText(b))
+	text, ok := scalarBytes(b)
+	if !ok {
+		text = []byte(scalarText(b))
+	}
+	v, _ := parseInt(string(text))
 	*n = flexInt(v)
 	return nil
 }
@@ -121,6 +138,7 @@ func (c *Client) send(ctx context.Context, r *request, out any, opts []RequestOp
 		return fmt.Errorf("convirza: %s %s: %w", r.method, r.path, err)
 	}
 	st := &callState{
+		Context:     ctx,
 		method:      r.method,
 		path:        r.path,
 		bearer:      !r.auth && r.url == "" && c.tokens != nil,
@@ -138,7 +156,7 @@ func (c *Client) send(ctx context.Context, r *request, out any, opts []RequestOp
 		return err
 	}
 	st.replayable = body == nil || body.replayable
-	ctx = context.WithValue(ctx, callStateKey{}, st)
+	ctx = st
 
 	base := c.base
 	if r.auth {
@@ -237,7 +255,13 @@ func (c *Client) transportError(ctx context.Context, st *callState, err error) e
 }
 
 // decode reads an answer into out or into an *APIError, and closes it.
-// It returns the request id the answer carried.
+// It returns the request id the answer carried (when there is a logger to
+// tell it to).
+//
+// The body is read whole into a pooled buffer (it is one JSON value, which
+// encoding/json's Decoder would buffer whole anyway) and walked once:
+// the envelope's data goes straight to out, and the envelope's other
+// fields are turned into strings only for an error or a log line.
 func (c *Client) decode(resp *http.Response, st *callState, r *request, out any) (string, error) {
 	if stream, ok := out.(*io.ReadCloser); ok && resp.StatusCode >= 200 && resp.StatusCode <= 299 {
 		*stream = resp.Body // a download: the caller reads and closes it
@@ -248,33 +272,190 @@ func (c *Client) decode(resp *http.Response, st *callState, r *request, out any)
 		e := c.apiError(resp, st, r)
 		return e.RequestID, e
 	}
-	body := &limitedReader{r: resp.Body, n: c.maxBody}
-	var env envelope
-	var target any = &env
-	switch {
-	case r.auth:
-		target = out
-	case out == nil:
-		env.Data = &skipJSON{}
-	default:
-		env.Data = out
-	}
-	if target != nil {
-		err := json.NewDecoder(body).Decode(target)
-		if err != nil && !(errors.Is(err, io.EOF) && body.read == 0) {
-			if body.exceeded {
-				return "", fmt.Errorf("convirza: %s %s: %w: body larger than %d bytes", st.method, st.path, ErrInvalidResponse, c.maxBody)
-			}
-			return "", fmt.Errorf("convirza: %s %s: %w: %v [request_id %s]", st.method, st.path, ErrInvalidResponse, err, resp.Header.Get("X-Request-Id"))
+	buf := getBuffer()
+	defer putBuffer(buf)
+	full, err := buf.readBody(resp, c.maxBody)
+	body := buf.b
+	invalid := func(err error) error {
+		if _, verr := skipValue(body, 0); full && verr == errScanEOF {
+			// Cut at the limit with the value still open: the body is
+			// larger than allowed. (A value complete within the limit is
+			// read, and what follows it ignored, as json.Decoder does.)
+			return fmt.Errorf("convirza: %s %s: %w: body larger than %d bytes", st.method, st.path, ErrInvalidResponse, c.maxBody)
 		}
+		return fmt.Errorf("convirza: %s %s: %w: %v [request_id %s]", st.method, st.path, ErrInvalidResponse, err, resp.Header.Get("X-Request-Id"))
 	}
-	drain(resp)
-	if !r.auth && env.Code >= 400 {
+	if err != nil {
+		return "", invalid(err)
+	}
+	if len(body) == 0 {
+		// No body (a 204): nothing to decode.
+		return c.requestID(nil, resp), nil
+	}
+	if r.auth {
+		if out != nil {
+			end, err := skipValue(body, 0)
+			if err == nil {
+				err = json.Unmarshal(body[:end], out)
+			}
+			if err != nil {
+				return "", invalid(err)
+			}
+		}
+		return c.requestID(nil, resp), nil
+	}
+	var env envelope
+	if out == nil {
+		out = &skipJSON{}
+	}
+	if err := env.decode(body, out, c.logger != nil); err != nil {
+		return "", invalid(err)
+	}
+	if env.Code >= 400 {
+		// Rare (an error inside a 2xx): read the envelope's strings now.
+		full := envelope{Code: env.Code}
+		_ = full.decode(body, &skipJSON{}, true) // the same body: cannot fail
 		e := &APIError{StatusCode: int(env.Code), Code: int(env.Code), Method: st.method, Path: st.path}
-		fillAPIError(e, &env, resp)
+		fillAPIError(e, &full, resp)
 		return e.RequestID, e
 	}
-	return firstNonEmpty(env.RequestID, env.RequestID2, resp.Header.Get("X-Request-Id")), nil
+	return c.requestID(&env, resp), nil
+}
+
+// requestID is the request id of a successful answer, read only when a
+// logger may print it.
+func (c *Client) requestID(env *envelope, resp *http.Response) string {
+	if c.logger == nil {
+		return ""
+	}
+	if env == nil {
+		env = &envelope{}
+	}
+	return firstNonEmpty(env.RequestID, env.RequestID2, resp.Header.Get("X-Request-Id"))
+}
+
+// decode reads the envelope that b holds, decoding its data into out. Like
+// encoding/json's Decoder, it reads the first JSON value and ignores what
+// follows; keys match case-insensitively; when a key repeats, the last
+// wins. The other fields are filled in only when full is set (a success
+// needs none of them but to log its request id); their types are checked
+// either way, so a body encoding/json refuses is refused here too.
+func (env *envelope) decode(b []byte, out any, full bool) error {
+	_, err := walkObject(b, 0, func(key []byte, b []byte, i int) (int, error) {
+		var dst *string
+		switch {
+		case keyIs(key, "data"):
+			return decodeInto(b, i, out)
+		case keyIs(key, "code"):
+			end, err := skipValue(b, i)
+			if err == nil {
+				err = env.Code.UnmarshalJSON(b[i:end])
+			}
+			return end, err
+		case keyIs(key, "message"):
+			dst = &env.Message
+		case keyIs(key, "request_id"):
+			dst = &env.RequestID
+		case keyIs(key, "requestId"):
+			dst = &env.RequestID2
+		case keyIs(key, "timestamp"):
+			dst = &env.Timestamp
+		case keyIs(key, "error"), keyIs(key, "errors"):
+			end, err := skipValue(b, i)
+			if err == nil && full {
+				raw := append(json.RawMessage(nil), b[i:end]...)
+				if keyIs(key, "error") {
+					env.Error = raw
+				} else {
+					env.Errors = raw
+				}
+			}
+			return end, err
+		default:
+			return skipValue(b, i)
+		}
+		end, err := skipValue(b, i)
+		if err != nil {
+			return end, err
+		}
+		if v := b[i:end]; !full && (v[0] == '"' || v[0] == 'n') {
+			return end, nil // a string or null: fine, not needed
+		}
+		return end, decodeString(b[i:end], dst)
+	})
+	if err == errNotObject {
+		// Not an object: encoding/json says why.
+		end, verr := skipValue(b, 0)
+		if verr != nil {
+			return verr
+		}
+		env.Data = out
+		return json.Unmarshal(b[skipSpace(b, 0):end], env)
+	}
+	return err
+}
+
+// decodeString decodes a checked JSON value into a string field: a string
+// without escapes directly, null as no change, anything else through
+// encoding/json (which also gives its error for a value of another type).
+func decodeString(v []byte, dst *string) error {
+	if len(v) >= 2 && v[0] == '"' && bytes.IndexByte(v, '\\') < 0 {
+		*dst = string(v[1 : len(v)-1])
+		return nil
+	}
+	return json.Unmarshal(v, dst)
+}
+
+// bodyBuffer holds an answer read whole.
+type bodyBuffer struct{ b []byte }
+
+// bufferPool recycles the buffers that answers are read into.
+var bufferPool = sync.Pool{New: func() any { return new(bodyBuffer) }}
+
+// maxPooledBuffer is the largest buffer kept for reuse; a rare huge answer
+// is left to the garbage collector rather than held by the pool.
+const maxPooledBuffer = 4 << 20
+
+func getBuffer() *bodyBuffer { return bufferPool.Get().(*bodyBuffer) }
+
+func putBuffer(b *bodyBuffer) {
+	if cap(b.b) > maxPooledBuffer {
+		return
+	}
+	b.b = b.b[:0]
+	bufferPool.Put(b)
+}
+
+// readBody reads the whole body, into a buffer sized from Content-Length
+// when the server sent one, but never more than limit bytes: full reports
+// that it stopped there, before the end of the body.
+func (buf *bodyBuffer) readBody(resp *http.Response, limit int64) (full bool, err error) {
+	b := buf.b[:0]
+	defer func() { buf.b = b }()
+	if n := resp.ContentLength; n > 0 && int64(cap(b)) <= n {
+		b = make([]byte, 0, min(n, limit)+1) // + 1: room to read the end of the body
+	}
+	for {
+		if int64(len(b)) >= limit {
+			// Unless the length said so, the body may go on.
+			return resp.ContentLength != int64(len(b)), nil
+		}
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+		free := b[len(b):cap(b)]
+		if room := limit - int64(len(b)); int64(len(free)) > room {
+			free = free[:room]
+		}
+		n, err := resp.Body.Read(free)
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			return false, nil
+		}
+		if err != nil {
+			return false, err
+		}
+	}
 }
 
 // skipJSON reads and discards a JSON value.
@@ -351,27 +532,6 @@ func firstNonEmpty(s ...string) string {
 func drain(resp *http.Response) {
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	_ = resp.Body.Close()
-}
-
-// limitedReader fails once more than n bytes are read.
-type limitedReader struct {
-	r        io.Reader
-	n        int64
-	read     int64
-	exceeded bool
-}
-
-func (l *limitedReader) Read(p []byte) (int, error) {
-	if l.read >= l.n {
-		l.exceeded = true
-		return 0, ErrInvalidResponse
-	}
-	if rem := l.n - l.read; int64(len(p)) > rem {
-		p = p[:rem]
-	}
-	n, err := l.r.Read(p)
-	l.read += int64(n)
-	return n, err
 }
 
 // logDone writes the debug line that closes a call.

@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"sync/atomic"
 	"time"
 )
 
@@ -15,6 +16,41 @@ import (
 type authTransport struct {
 	c    *Client
 	next http.RoundTripper
+
+	// bearer is the Authorization value of the last token seen, kept so
+	// that a request does not build the same string again.
+	bearer atomic.Pointer[bearerHeader]
+}
+
+type bearerHeader struct {
+	token string
+	value []string // {"Bearer " + token}; shared, never written
+}
+
+// header returns the Authorization value for tok.
+func (t *authTransport) header(tok string) []string {
+	if h := t.bearer.Load(); h != nil && h.token == tok {
+		return h.value
+	}
+	h := &bearerHeader{token: tok, value: []string{"Bearer " + tok}}
+	t.bearer.Store(h)
+	return h.value
+}
+
+// withHeader returns a shallow copy of req whose header map is new and
+// holds value under key: a RoundTripper must not change the request it is
+// given, and only the map is changed, so neither the URL nor the other
+// values need a copy as req.Clone would make.
+func withHeader(req *http.Request, key string, value []string) *http.Request {
+	r := new(http.Request)
+	*r = *req
+	h := make(http.Header, len(req.Header)+1)
+	for k, v := range req.Header {
+		h[k] = v
+	}
+	h[key] = value
+	r.Header = h
+	return r
 }
 
 func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -29,8 +65,7 @@ func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			return nil, err
 		}
 		st.token = tok
-		req = req.Clone(ctx)
-		req.Header.Set("Authorization", "Bearer "+tok)
+		req = withHeader(req, "Authorization", t.header(tok))
 	}
 	start := time.Now()
 	resp, err := t.next.RoundTrip(req)

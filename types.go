@@ -12,7 +12,11 @@ type Bool bool
 
 // UnmarshalJSON implements json.Unmarshaler.
 func (b *Bool) UnmarshalJSON(data []byte) error {
-	v, _ := parseBool(scalarText(data))
+	text, ok := scalarBytes(data)
+	if !ok {
+		text = []byte(scalarText(data))
+	}
+	v, _ := parseBoolBytes(text)
 	*b = Bool(v)
 	return nil
 }
@@ -24,6 +28,13 @@ type Time struct{ time.Time }
 // UnmarshalJSON implements json.Unmarshaler. An empty or unreadable value
 // leaves the zero time.
 func (t *Time) UnmarshalJSON(data []byte) error {
+	// A Unix time is read from the bytes, without a string.
+	if b, ok := scalarBytes(data); ok && len(b) > 0 && len(b) <= 32 {
+		if n, err := strconv.ParseInt(string(b), 10, 64); err == nil {
+			t.Time = unixTime(n)
+			return nil
+		}
+	}
 	t.Time, _ = parseTime(scalarText(data))
 	return nil
 }
@@ -42,7 +53,15 @@ type Duration time.Duration
 
 // UnmarshalJSON implements json.Unmarshaler.
 func (d *Duration) UnmarshalJSON(data []byte) error {
-	v, _ := parseDuration(scalarText(data))
+	var v time.Duration
+	b, ok := scalarBytes(data)
+	done := false
+	if ok && len(b) <= 32 {
+		v, _, done = parseClock(string(b)) // short: converted on the stack
+	}
+	if !done {
+		v, _ = parseDuration(scalarText(data))
+	}
 	*d = Duration(v)
 	return nil
 }

@@ -2,9 +2,6 @@ package convirzatest
 
 import (
 	"cmp"
-	"math"
-	"net/http"
-	"slices"
 	"strings"
 	"time"
 )
@@ -42,6 +39,8 @@ type aiVoiceAgent struct {
 	Modified     time.Time `json:"modified"`
 }
 
+func (a *aiVoiceAgent) owner() int64 { return a.OrgUnitID }
+
 // agentItem is the Agent object of api/agents.md, field for field.
 type agentItem struct {
 	AgentID       int64   `json:"agent_id"`
@@ -69,48 +68,20 @@ func (a *aiVoiceAgent) item() agentItem {
 // and the units below it, oldest first.
 func listAIVoiceAgents(c *call) (any, *apiError) {
 	q := c.query()
-	ouID := q.int("org_unit_id", c.caller.OrgUnitID, 1, math.MaxInt64)
+	ouID := c.orgUnitFilter(q)
 	status := q.enum("status", "", statusActive, statusInactive)
 	limit, offset := q.paging(100)
-	if err := q.err(); err != nil {
+	if err := c.listScope(q, ouID); err != nil {
 		return nil, err
 	}
-	if c.st.orgUnit(ouID) == nil || !c.inScope(ouID) {
-		return nil, errorf(http.StatusForbidden, "org unit %d is outside your hierarchy", ouID)
-	}
-	var found []*aiVoiceAgent
-	for _, a := range c.st.AIVoiceAgents {
-		if c.st.within(ouID, a.OrgUnitID) && (status == "" || a.Status == status) {
-			found = append(found, a)
-		}
-	}
-	slices.SortFunc(found, func(a, b *aiVoiceAgent) int {
-		return cmp.Or(a.Created.Compare(b.Created), cmp.Compare(a.ID, b.ID))
-	})
-	items := []agentItem{}
-	for _, a := range page(found, limit, offset) {
-		items = append(items, a.item())
-	}
-	return map[string]any{"agents": items, "total": len(found)}, nil
-}
-
-// visibleAIVoiceAgent returns the agent with that id, or the 404 for it:
-// agents outside the caller's scope are not found (S1).
-func (c *call) visibleAIVoiceAgent(id int64) (*aiVoiceAgent, *apiError) {
-	a := c.st.AIVoiceAgents[id]
-	if a == nil || !c.inScope(a.OrgUnitID) {
-		return nil, notFound("AI voice agent")
-	}
-	return a, nil
+	found := under(c.st, c.st.AIVoiceAgents, ouID, func(a *aiVoiceAgent) bool { return status == "" || a.Status == status })
+	oldestFirst := func(a, b *aiVoiceAgent) int { return cmp.Or(a.Created.Compare(b.Created), cmp.Compare(a.ID, b.ID)) }
+	return listData("agents", found, oldestFirst, limit, offset, (*aiVoiceAgent).item), nil
 }
 
 // getAIVoiceAgent is GET /v3/ai-voice-agents/{id}.
 func getAIVoiceAgent(c *call) (any, *apiError) {
-	id, err := c.pathID("id")
-	if err != nil {
-		return nil, err
-	}
-	a, err := c.visibleAIVoiceAgent(id)
+	a, err := lookup(c, c.st.AIVoiceAgents, "AI voice agent")
 	if err != nil {
 		return nil, err
 	}
@@ -139,27 +110,19 @@ func (c *call) decodeAgentBody(patch bool) (agentBody, *apiError) {
 	if err != nil {
 		return b, err
 	}
-	str := func(f *field[string], name string, nullable bool) {
-		switch {
-		case o.isNull(name) && nullable:
-			*f = field[string]{set: true, null: true}
-		case o.isNull(name) && patch:
-			o.fail(name, "must not be null")
-		case o.has(name):
-			f.v, f.set = o.str(name)
-		}
-	}
+	// A blank name is refused at once on create and PUT, and on PATCH with
+	// the other blank members below.
 	if patch {
-		str(&b.name, "agent_name", false)
+		b.name = member(o, "agent_name", false, patch, o.str)
 	} else {
-		b.name.v, b.name.set = o.text("agent_name")
+		b.name = textMember(o, "agent_name", true, patch)
 	}
-	str(&b.voice, "voice", false)
-	str(&b.language, "language", false)
-	str(&b.status, "status", false)
-	str(&b.greeting, "greeting", true)
-	str(&b.instructions, "instructions", true)
-	str(&b.transf, "transfer_to", true)
+	b.voice = member(o, "voice", false, patch, o.str)
+	b.language = member(o, "language", false, patch, o.str)
+	b.status = member(o, "status", false, patch, o.str)
+	b.greeting = nullable(o, "greeting", o.str)
+	b.instructions = nullable(o, "instructions", o.str)
+	b.transf = nullable(o, "transfer_to", o.str)
 	for _, f := range []struct {
 		v    field[string]
 		name string
@@ -168,20 +131,10 @@ func (c *call) decodeAgentBody(patch bool) (agentBody, *apiError) {
 			o.fail(f.name, "must not be empty")
 		}
 	}
-	if b.status.set && b.status.v != statusActive && b.status.v != statusInactive {
-		o.fail("status", "must be active or inactive")
-	}
-	if o.isNull("org_unit_id") && patch {
-		o.fail("org_unit_id", "must not be null")
-	} else if n, ok := o.int("org_unit_id"); ok {
-		if c.st.orgUnit(n) == nil || !c.inScope(n) {
-			o.fail("org_unit_id", "org unit does not exist or is outside your hierarchy")
-		} else {
-			b.ouID = field[int64]{set: true, v: n}
-		}
-	}
-	if patch && len(o.errs) == 0 && !slices.ContainsFunc(agentFields, o.has) {
-		o.fail("body", "must change at least one field")
+	o.wantStatus("status", b.status)
+	b.ouID = c.orgUnitMember(o, patch)
+	if patch {
+		o.requireChange(agentFields)
 	}
 	return b, o.err()
 }
@@ -189,17 +142,10 @@ func (c *call) decodeAgentBody(patch bool) (agentBody, *apiError) {
 // apply writes the body onto a. With full set (create, PUT) the members
 // that were not sent take their defaults; otherwise (PATCH) they stay.
 func (b agentBody) apply(a *aiVoiceAgent, full bool, callerOU int64) {
-	setTo := func(dst *string, f field[string], def string) {
-		if f.set {
-			*dst = f.v
-		} else if full {
-			*dst = def
-		}
-	}
-	setTo(&a.Name, b.name, a.Name)
-	setTo(&a.Voice, b.voice, defaultAgentVoice)
-	setTo(&a.Language, b.language, defaultAgentLanguage)
-	setTo(&a.Status, b.status, statusActive)
+	setValue(&a.Name, b.name, full, a.Name)
+	setValue(&a.Voice, b.voice, full, defaultAgentVoice)
+	setValue(&a.Language, b.language, full, defaultAgentLanguage)
+	setValue(&a.Status, b.status, full, statusActive)
 	setNullable(&a.Greeting, b.greeting, full)
 	setNullable(&a.Instructions, b.instructions, full)
 	setNullable(&a.TransferTo, b.transf, full)
@@ -230,15 +176,11 @@ func updateAIVoiceAgent(c *call) (any, *apiError) { return c.editAIVoiceAgent(fa
 func patchAIVoiceAgent(c *call) (any, *apiError)  { return c.editAIVoiceAgent(true) }
 
 func (c *call) editAIVoiceAgent(patch bool) (any, *apiError) {
-	id, err := c.pathID("id")
+	id, b, err := idAndBody(c, patch, c.decodeAgentBody)
 	if err != nil {
 		return nil, err
 	}
-	b, err := c.decodeAgentBody(patch)
-	if err != nil {
-		return nil, err
-	}
-	a, err := c.visibleAIVoiceAgent(id)
+	a, err := visible(c, c.st.AIVoiceAgents, id, "AI voice agent")
 	if err != nil {
 		return nil, err
 	}
@@ -249,13 +191,5 @@ func (c *call) editAIVoiceAgent(patch bool) (any, *apiError) {
 
 // deleteAIVoiceAgent is DELETE /v3/ai-voice-agents/{id}: a hard delete.
 func deleteAIVoiceAgent(c *call) (any, *apiError) {
-	id, err := c.pathID("id")
-	if err != nil {
-		return nil, err
-	}
-	if _, err := c.visibleAIVoiceAgent(id); err != nil {
-		return nil, err
-	}
-	delete(c.st.AIVoiceAgents, id)
-	return map[string]int64{"agentId": id}, nil
+	return remove(c, c.st.AIVoiceAgents, "AI voice agent", "agentId")
 }

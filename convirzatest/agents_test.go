@@ -23,13 +23,7 @@ func agentDocBody() map[string]any {
 // mkAgent creates an agent and returns its id.
 func mkAgent(t testing.TB, s *Server, tok string, b map[string]any) int64 {
 	t.Helper()
-	r := send(t, "POST", s.URL+"/ai-voice-agents", tok, b).want(t, 200)
-	var d map[string]int64
-	r.data(t, &d)
-	if d["agentId"] == 0 || len(d) != 1 {
-		t.Fatalf("create answered %s", r.env.Data)
-	}
-	return d["agentId"]
+	return createdID(t, send(t, "POST", s.URL+"/ai-voice-agents", tok, b), "agentId")
 }
 
 func agentURL(s *Server, id int64) string { return fmt.Sprintf("%s/ai-voice-agents/%d", s.URL, id) }
@@ -37,30 +31,13 @@ func agentURL(s *Server, id int64) string { return fmt.Sprintf("%s/ai-voice-agen
 // getAgentMap reads an agent in its wire form.
 func getAgentMap(t testing.TB, s *Server, tok string, id int64) map[string]any {
 	t.Helper()
-	var m map[string]any
-	send(t, "GET", agentURL(s, id), tok, nil).want(t, 200).data(t, &m)
-	return m
+	return getData[map[string]any](t, s, tok, fmt.Sprintf("/ai-voice-agents/%d", id))
 }
 
 // listAgentIDs lists agents with the query and returns their ids and total.
 func listAgentIDs(t testing.TB, s *Server, tok, query string) ([]int64, int) {
 	t.Helper()
-	r := send(t, "GET", s.URL+"/ai-voice-agents?"+query, tok, nil).want(t, 200)
-	var d struct {
-		Agents []struct {
-			ID int64 `json:"agent_id"`
-		} `json:"agents"`
-		Total *int `json:"total"`
-	}
-	r.data(t, &d)
-	if d.Agents == nil || d.Total == nil {
-		t.Fatalf("list without agents or total: %s", r.env.Data)
-	}
-	ids := []int64{}
-	for _, a := range d.Agents {
-		ids = append(ids, a.ID)
-	}
-	return ids, *d.Total
+	return pageIDs(t, s, tok, "/ai-voice-agents?"+query, "agents", "agent_id")
 }
 
 func TestAIVoiceAgentCreateAndGet(t *testing.T) {

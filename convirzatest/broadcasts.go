@@ -60,6 +60,8 @@ type broadcast struct {
 	Modified      time.Time  `json:"modified"`
 }
 
+func (b *broadcast) owner() int64 { return b.OrgUnitID }
+
 func seedBroadcasts(s *state) {
 	at := time.Date(2026, 1, 15, 15, 0, 0, 0, time.UTC)
 	s.Broadcasts[SentBroadcastID] = &broadcast{
@@ -146,37 +148,15 @@ func listBroadcasts(c *call) (any, *apiError) {
 	if err != nil {
 		return nil, err
 	}
-	var found []*broadcast
-	for _, b := range c.st.Broadcasts {
-		if c.st.within(ouID, b.OrgUnitID) && (status == "" || b.Status == status) {
-			found = append(found, b)
-		}
-	}
-	slices.SortFunc(found, func(a, b *broadcast) int { return cmp.Compare(a.ID, b.ID) })
-	items := []broadcastView{}
-	for _, b := range page(found, limit, offset) {
-		items = append(items, b.view())
-	}
-	return map[string]any{"broadcasts": items, "total": len(found)}, nil
-}
-
-// visibleBroadcast returns the broadcast with that id, or the 404 for it.
-func (c *call) visibleBroadcast(id int64) (*broadcast, *apiError) {
-	b := c.st.Broadcasts[id]
-	if b == nil || !c.inScope(b.OrgUnitID) {
-		return nil, notFound("Broadcast")
-	}
-	return b, nil
+	found := under(c.st, c.st.Broadcasts, ouID, func(b *broadcast) bool { return status == "" || b.Status == status })
+	byID := func(a, b *broadcast) int { return cmp.Compare(a.ID, b.ID) }
+	return listData("broadcasts", found, byID, limit, offset, (*broadcast).view), nil
 }
 
 // getBroadcast is GET /v3/broadcast/{id}.
 func getBroadcast(c *call) (any, *apiError) {
 	c.st.advanceBroadcasts(c.now)
-	id, err := c.pathID("id")
-	if err != nil {
-		return nil, err
-	}
-	b, err := c.visibleBroadcast(id)
+	b, err := lookup(c, c.st.Broadcasts, "Broadcast")
 	if err != nil {
 		return nil, err
 	}
@@ -195,10 +175,14 @@ var broadcastFields = []string{"broadcast_name", "message", "phone_number_id", "
 
 // decodeBroadcastBody validates a broadcast body (the 400 step): B3 (a
 // future scheduled_at) and B4 (a message, one recipient at least) included.
-func decodeBroadcastBody(o *object, patch bool, now time.Time) (broadcastBody, *apiError) {
+func (c *call) decodeBroadcastBody(patch bool) (broadcastBody, *apiError) {
 	var b broadcastBody
-	b.name = textMember(o, "broadcast_name", patch)
-	b.message = textMember(o, "message", patch)
+	o, err := c.object()
+	if err != nil {
+		return b, err
+	}
+	b.name = textMember(o, "broadcast_name", true, patch)
+	b.message = textMember(o, "message", true, patch)
 	b.numberID = idMember(o, "phone_number_id", true, patch)
 	b.ouID = idMember(o, "org_unit_id", false, patch)
 	switch {
@@ -228,15 +212,15 @@ func decodeBroadcastBody(o *object, patch bool, now time.Time) (broadcastBody, *
 			switch {
 			case err != nil:
 				o.fail("scheduled_at", "must be an ISO-8601 time")
-			case !t.After(now):
+			case !t.After(c.now):
 				o.fail("scheduled_at", "must be in the future")
 			default:
 				b.scheduledAt = field[time.Time]{set: true, v: t.UTC()}
 			}
 		}
 	}
-	if patch && len(o.errs) == 0 && !slices.ContainsFunc(broadcastFields, o.has) {
-		o.fail("body", "must change at least one field") // X1
+	if patch {
+		o.requireChange(broadcastFields)
 	}
 	return b, o.err()
 }
@@ -244,8 +228,8 @@ func decodeBroadcastBody(o *object, patch bool, now time.Time) (broadcastBody, *
 // checkBroadcastRefs applies S7 to the body's org unit and requires the
 // sending number to be held by the caller's hierarchy (400).
 func (c *call) checkBroadcastRefs(b broadcastBody) *apiError {
-	if b.ouID.set && (c.st.orgUnit(b.ouID.v) == nil || !c.inScope(b.ouID.v)) {
-		return invalid(fieldError{"org_unit_id", "org unit does not exist or is outside your hierarchy"})
+	if err := c.checkOrgUnitRef(b.ouID); err != nil {
+		return err
 	}
 	if b.numberID.set && c.heldNumber(b.numberID.v) == nil {
 		return invalid(fieldError{"phone_number_id", "is not a number held by your hierarchy"})
@@ -286,11 +270,7 @@ func (b broadcastBody) apply(br *broadcast, full bool, callerOU int64) {
 // scheduled with one.
 func createBroadcast(c *call) (any, *apiError) {
 	c.st.advanceBroadcasts(c.now)
-	o, err := c.object()
-	if err != nil {
-		return nil, err
-	}
-	b, err := decodeBroadcastBody(o, false, c.now)
+	b, err := c.decodeBroadcastBody(false)
 	if err == nil {
 		err = c.checkBroadcastRefs(b)
 	}
@@ -310,22 +290,14 @@ func patchBroadcast(c *call) (any, *apiError)  { return c.editBroadcast(true) }
 
 func (c *call) editBroadcast(patch bool) (any, *apiError) {
 	c.st.advanceBroadcasts(c.now)
-	id, err := c.pathID("id")
-	if err != nil {
-		return nil, err
-	}
-	o, err := c.object()
-	if err != nil {
-		return nil, err
-	}
-	b, err := decodeBroadcastBody(o, patch, c.now)
+	id, b, err := idAndBody(c, patch, c.decodeBroadcastBody)
 	if err == nil {
 		err = c.checkBroadcastRefs(b)
 	}
 	if err != nil {
 		return nil, err
 	}
-	br, err := c.visibleBroadcast(id)
+	br, err := visible(c, c.st.Broadcasts, id, "Broadcast")
 	if err != nil {
 		return nil, err
 	}
@@ -345,7 +317,7 @@ func deleteBroadcast(c *call) (any, *apiError) {
 	if err != nil {
 		return nil, err
 	}
-	br, err := c.visibleBroadcast(id)
+	br, err := visible(c, c.st.Broadcasts, id, "Broadcast")
 	if err != nil {
 		return nil, err
 	}

@@ -29,37 +29,17 @@ type wireBroadcast struct {
 func broadcastBodyFor(changes map[string]any) map[string]any {
 	b := map[string]any{"broadcast_name": "Promo", "message": "Sale on Friday. Reply STOP to opt out.",
 		"phone_number_id": AcmeProvisionedNumberID, "recipients": []string{"+18015557654", "+18015550123"}}
-	for k, v := range changes {
-		if v == nil {
-			delete(b, k)
-		} else {
-			b[k] = v
-		}
-	}
-	return b
+	return withChanges(b, changes)
 }
 
 func mkBroadcast(t *testing.T, s *Server, tok string, b map[string]any) int64 {
 	t.Helper()
-	r := send(t, "POST", s.URL+"/broadcast", tok, b).want(t, http.StatusOK)
-	var d map[string]int64
-	r.data(t, &d)
-	if d["broadcastId"] == 0 {
-		t.Fatalf("no broadcastId in %s", r.env.Data)
-	}
-	return d["broadcastId"]
-}
-
-func broadcastOf(t *testing.T, r reply) wireBroadcast {
-	t.Helper()
-	var b wireBroadcast
-	r.data(t, &b)
-	return b
+	return createdID(t, send(t, "POST", s.URL+"/broadcast", tok, b), "broadcastId")
 }
 
 func getBroadcastWire(t *testing.T, s *Server, tok string, id int64) wireBroadcast {
 	t.Helper()
-	return broadcastOf(t, send(t, "GET", fmt.Sprintf("%s/broadcast/%d", s.URL, id), tok, nil).want(t, http.StatusOK))
+	return getData[wireBroadcast](t, s, tok, fmt.Sprintf("/broadcast/%d", id))
 }
 
 func TestBroadcastLifecycle(t *testing.T) {
@@ -75,7 +55,7 @@ func TestBroadcastLifecycle(t *testing.T) {
 		t.Fatalf("scheduled broadcast %+v", b)
 	}
 	// Editable while scheduled (B1).
-	b = broadcastOf(t, send(t, "PATCH", url, tok, map[string]any{"message": "New text"}).want(t, http.StatusOK))
+	b = dataOf[wireBroadcast](t, send(t, "PATCH", url, tok, map[string]any{"message": "New text"}).want(t, http.StatusOK))
 	if b.Message != "New text" || b.Status != "scheduled" {
 		t.Errorf("patched %+v", b)
 	}
@@ -133,17 +113,17 @@ func TestBroadcastDraftScheduleAndDelete(t *testing.T) {
 	if b = getBroadcastWire(t, s, tok, id); b.Status != "draft" {
 		t.Fatalf("a draft moved on: %+v", b)
 	}
-	b = broadcastOf(t, send(t, "PATCH", url, tok, map[string]any{"scheduled_at": "2026-02-01T09:00:00.000Z"}).want(t, http.StatusOK))
+	b = dataOf[wireBroadcast](t, send(t, "PATCH", url, tok, map[string]any{"scheduled_at": "2026-02-01T09:00:00.000Z"}).want(t, http.StatusOK))
 	if b.Status != "scheduled" || *b.ScheduledAt != "2026-02-01T09:00:00.000Z" || b.Modified != "2026-01-21T12:00:00.000Z" {
 		t.Errorf("scheduled %+v", b)
 	}
 	// The docs' example: null makes it a draft again.
-	b = broadcastOf(t, send(t, "PATCH", url, tok, `{ "scheduled_at": null }`).want(t, http.StatusOK))
+	b = dataOf[wireBroadcast](t, send(t, "PATCH", url, tok, `{ "scheduled_at": null }`).want(t, http.StatusOK))
 	if b.Status != "draft" || b.ScheduledAt != nil {
 		t.Errorf("back to draft %+v", b)
 	}
 	// PUT replaces everything; scheduled_at left out means draft.
-	b = broadcastOf(t, send(t, "PUT", url, tok, broadcastBodyFor(map[string]any{"phone_number_id": SalesReservedNumberID,
+	b = dataOf[wireBroadcast](t, send(t, "PUT", url, tok, broadcastBodyFor(map[string]any{"phone_number_id": SalesReservedNumberID,
 		"broadcast_name": "Renamed", "recipients": []string{"+18015550000"}})).want(t, http.StatusOK))
 	if b.Name != "Renamed" || b.RecipientCount != 1 || b.Status != "draft" {
 		t.Errorf("replaced %+v", b)
@@ -225,20 +205,7 @@ func TestBroadcastInvalid(t *testing.T) {
 // listBroadcastIDs lists broadcasts with the query.
 func listBroadcastIDs(t *testing.T, s *Server, tok, query string) ([]int64, int) {
 	t.Helper()
-	r := send(t, "GET", s.URL+"/broadcast?"+query, tok, nil).want(t, http.StatusOK)
-	var d struct {
-		Broadcasts []wireBroadcast `json:"broadcasts"`
-		Total      *int            `json:"total"`
-	}
-	r.data(t, &d)
-	if d.Broadcasts == nil || d.Total == nil {
-		t.Fatalf("bad list %s", r.env.Data)
-	}
-	ids := []int64{}
-	for _, b := range d.Broadcasts {
-		ids = append(ids, b.ID)
-	}
-	return ids, *d.Total
+	return pageIDs(t, s, tok, "/broadcast?"+query, "broadcasts", "broadcast_id")
 }
 
 func TestBroadcastsSeedScopeAndRoles(t *testing.T) {

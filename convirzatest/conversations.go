@@ -83,6 +83,8 @@ type callRecord struct {
 	Transcription      *string           `json:"transcription"`
 }
 
+func (r *callRecord) owner() int64 { return r.OrgUnitID }
+
 type callComment struct {
 	Comment string    `json:"comment"`
 	UserID  int64     `json:"ct_user_id"`
@@ -324,20 +326,19 @@ func listCalls(c *call) (any, *apiError) {
 	}
 	// Documented: an org_unit_id outside the caller's hierarchy is a 403
 	// (S6). Unknown ids get the same answer.
-	if ouID != 0 && (c.st.orgUnit(ouID) == nil || !c.inScope(ouID)) {
-		return nil, errorf(http.StatusForbidden, "org unit %d is outside your hierarchy", ouID)
+	if ouID != 0 && !c.seesOrgUnit(ouID) {
+		return nil, outsideHierarchy(ouID)
 	}
 	c.conversations()
 
 	if callID != 0 { // single-record mode (C5): no window, no paging
 		items := []map[string]any{}
-		if r := c.st.Calls[callID]; r != nil && c.inScope(r.OrgUnitID) {
+		if r, err := visible(c, c.st.Calls, callID, "Call"); err == nil {
 			items = append(items, c.callItem(r, include))
 		}
 		return map[string]any{"calls": items, "total": len(items)}, nil
 	}
-	var found []*callRecord
-	for _, r := range c.st.Calls {
+	found := filter(c.st.Calls, func(r *callRecord) bool {
 		switch {
 		case !c.inScope(r.OrgUnitID),
 			ouID != 0 && !c.st.within(ouID, r.OrgUnitID),
@@ -348,18 +349,13 @@ func listCalls(c *call) (any, *apiError) {
 			q.str("caller_id") != "" && r.CallerID != q.str("caller_id"),
 			q.str("phone_number") != "" && r.PhoneNumber != q.str("phone_number"),
 			q.str("ring_to") != "" && (r.RingTo == nil || *r.RingTo != q.str("ring_to")):
-			continue
+			return false
 		}
-		found = append(found, r)
-	}
-	slices.SortFunc(found, func(a, b *callRecord) int { // newest first
-		return cmp.Or(b.Started.Compare(a.Started), cmp.Compare(b.ID, a.ID))
+		return true
 	})
-	items := []map[string]any{}
-	for _, r := range page(found, limit, offset) {
-		items = append(items, c.callItem(r, include))
-	}
-	return map[string]any{"calls": items, "total": len(found)}, nil
+	newestFirst := func(a, b *callRecord) int { return cmp.Or(b.Started.Compare(a.Started), cmp.Compare(b.ID, a.ID)) }
+	view := func(r *callRecord) map[string]any { return c.callItem(r, include) }
+	return listData("calls", found, newestFirst, limit, offset, view), nil
 }
 
 // getCall is GET /v3/conversations/calls/{id}.
@@ -374,9 +370,9 @@ func getCall(c *call) (any, *apiError) {
 		return nil, err
 	}
 	c.conversations()
-	r := c.st.Calls[id]
-	if r == nil || !c.inScope(r.OrgUnitID) {
-		return nil, notFound("Call")
+	r, err := visible(c, c.st.Calls, id, "Call")
+	if err != nil {
+		return nil, err
 	}
 	return c.callItem(r, include), nil
 }
@@ -500,8 +496,7 @@ func listSMS(c *call) (any, *apiError) {
 	}
 	c.conversations()
 	search = strings.ToLower(search)
-	var found []*smsRecord
-	for _, r := range c.st.SMSConversations {
+	found := filter(c.st.SMSConversations, func(r *smsRecord) bool {
 		open := r.ClosedAt == nil
 		mine := r.UserID != nil && *r.UserID == c.caller.ID
 		switch {
@@ -514,22 +509,18 @@ func listSMS(c *call) (any, *apiError) {
 				(r.ContactName == nil || !strings.Contains(strings.ToLower(*r.ContactName), search)),
 			hasStart && r.Updated.Before(start),
 			hasEnd && r.Updated.After(end):
-			continue
+			return false
 		}
-		found = append(found, r)
-	}
-	slices.SortFunc(found, func(a, b *smsRecord) int {
+		return true
+	})
+	order := func(a, b *smsRecord) int {
 		r := cmp.Or(a.Updated.Compare(b.Updated), cmp.Compare(a.ID, b.ID))
 		if asc {
 			return r
 		}
 		return -r
-	})
-	items := []map[string]any{}
-	for _, r := range page(found, limit, offset) {
-		items = append(items, c.smsItem(r))
 	}
-	return map[string]any{"total": len(found), "conversation": items}, nil
+	return listData("conversation", found, order, limit, offset, c.smsItem), nil
 }
 
 func (c *call) smsItem(r *smsRecord) map[string]any {

@@ -48,6 +48,9 @@ func (o *object) err() *apiError {
 	return invalid(o.errs...)
 }
 
+// given reports whether the member was sent with a value other than null.
+func (o *object) given(name string) bool { return o.has(name) && !o.isNull(name) }
+
 // has reports whether the member was sent, null included.
 func (o *object) has(name string) bool { _, ok := o.m[name]; return ok }
 
@@ -194,8 +197,139 @@ func (c *call) pathID(name string) (int64, *apiError) {
 	return n, nil
 }
 
+// idAndBody reads what PUT and PATCH /…/{id} start with: the {id} path
+// segment, then the body with decode. A malformed id is a 400 that comes
+// before the body's.
+func idAndBody[B any](c *call, patch bool, decode func(patch bool) (B, *apiError)) (int64, B, *apiError) {
+	id, err := c.pathID("id")
+	if err != nil {
+		var none B
+		return 0, none, err
+	}
+	b, err := decode(patch)
+	return id, b, err
+}
+
 // notFound is the 404 for an id that does not exist or lies outside the
 // caller's scope; the two are indistinguishable on purpose (S1).
 func notFound(what string) *apiError {
 	return errorf(http.StatusNotFound, "%s not found", what)
+}
+
+// field is one decoded body member: whether it was sent, whether it was null,
+// and its value otherwise. PATCH applies exactly the members that were sent.
+type field[T any] struct {
+	set, null bool
+	v         T
+}
+
+// Body members of create, PUT and PATCH. On create and PUT (patch false) a
+// required member must be present, and null counts as absent on a member
+// that is not nullable; on PATCH every member is optional, and null is
+// refused where the field is not nullable.
+
+// member reads a member that is not nullable with read (o.str, o.int...).
+func member[T any](o *object, name string, required, patch bool, read func(string) (T, bool)) (f field[T]) {
+	switch {
+	case !o.has(name) || (o.isNull(name) && !patch):
+		if required && !patch {
+			o.fail(name, "is required")
+		}
+	case o.isNull(name):
+		o.fail(name, "must not be null")
+	default:
+		f.v, f.set = read(name)
+	}
+	return f
+}
+
+// nullable reads a member that null clears: null is then sent, and null.
+func nullable[T any](o *object, name string, read func(string) (T, bool)) (f field[T]) {
+	if o.isNull(name) {
+		return field[T]{set: true, null: true}
+	}
+	f.v, f.set = read(name)
+	return f
+}
+
+// textMember reads a non-blank string.
+func textMember(o *object, name string, required, patch bool) field[string] {
+	f := member(o, name, required, patch, o.str)
+	if f.set && strings.TrimSpace(f.v) == "" {
+		o.fail(name, "must not be empty")
+		f.set = false
+	}
+	return f
+}
+
+// idMember reads a positive integer.
+func idMember(o *object, name string, required, patch bool) field[int64] {
+	return positive(o, name, member(o, name, required, patch, o.int))
+}
+
+// nullableIDMember reads a positive integer that null clears.
+func nullableIDMember(o *object, name string) field[int64] {
+	return positive(o, name, nullable(o, name, o.int))
+}
+
+func positive(o *object, name string, f field[int64]) field[int64] {
+	if f.set && !f.null && f.v <= 0 {
+		o.fail(name, "must be a positive integer")
+		f.set = false
+	}
+	return f
+}
+
+// enumMember reads one of the allowed values (case-sensitive).
+func enumMember(o *object, name string, patch bool, allowed ...string) field[string] {
+	f := member(o, name, false, patch, o.str)
+	if f.set && !slices.Contains(allowed, f.v) {
+		o.fail(name, "must be one of: "+strings.Join(allowed, ", "))
+		f.set = false
+	}
+	return f
+}
+
+// statusMember reads a record's status: active or inactive.
+func statusMember(o *object, name string, patch bool) field[string] {
+	f := member(o, name, false, patch, o.str)
+	o.wantStatus(name, f)
+	return f
+}
+
+// wantStatus refuses a status other than active or inactive.
+func (o *object) wantStatus(name string, f field[string]) {
+	if f.set && f.v != statusActive && f.v != statusInactive {
+		o.fail(name, "must be active or inactive")
+	}
+}
+
+// requireChange is X1: a PATCH body must name one of fields at least. It is
+// checked last, so it adds nothing to a body that already has errors.
+func (o *object) requireChange(fields []string) {
+	if len(o.errs) == 0 && !slices.ContainsFunc(fields, o.has) {
+		o.fail("body", "must change at least one field")
+	}
+}
+
+// setValue writes a member that is not nullable onto a record field: the
+// value when it was sent, else (when full: create and PUT) def.
+func setValue[T any](dst *T, f field[T], full bool, def T) {
+	switch {
+	case f.set:
+		*dst = f.v
+	case full:
+		*dst = def
+	}
+}
+
+// setNullable writes a nullable member onto a record field: the value, or
+// nil when it was null, or (when full) nil when it was not sent.
+func setNullable[T any](dst **T, f field[T], full bool) {
+	switch {
+	case f.set && !f.null:
+		*dst = &f.v
+	case f.set || full:
+		*dst = nil
+	}
 }

@@ -8,7 +8,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"runtime"
 	"strings"
 	"testing"
@@ -396,13 +395,7 @@ func TestAccessCheck(t *testing.T) {
 // FuzzServeHTTP sends arbitrary requests with an Admin token: whatever the
 // input, the fake must answer with a well-formed envelope and never panic.
 func FuzzServeHTTP(f *testing.F) {
-	fake := NewFake(WithLoginRateLimit(0))
-	rec := httptest.NewRecorder()
-	fake.ServeHTTP(rec, jsonRequest("POST", "/oauth/token", `{"email":"`+AdminEmail+`","password":"`+SeedPassword+`"}`))
-	var p tokenPair
-	if err := json.Unmarshal(rec.Body.Bytes(), &p); err != nil {
-		f.Fatal(err)
-	}
+	ff := newFuzzFake(f)
 	for _, seed := range []struct {
 		method      uint8
 		path, query string
@@ -422,34 +415,9 @@ func FuzzServeHTTP(f *testing.F) {
 	}
 	methods := []string{"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"}
 	f.Fuzz(func(t *testing.T, m uint8, path, query string, body []byte) {
-		req := &http.Request{
-			Method:     methods[int(m)%len(methods)],
-			URL:        &url.URL{Path: path, RawQuery: query},
-			Header:     http.Header{"Content-Type": {"application/json"}, "Authorization": {"Bearer " + p.AccessToken}},
-			Body:       io.NopCloser(bytes.NewReader(body)),
-			RemoteAddr: "192.0.2.1:4242",
-		}
+		req := fuzzRequest(methods, m, path, query, body, ff.token)
 		rec := httptest.NewRecorder()
-		fake.ServeHTTP(rec, req)
-		if req.Method == "HEAD" {
-			return
-		}
-		var env struct {
-			Code      int    `json:"code"`
-			RequestID string `json:"request_id"`
-			Message   string `json:"message"`
-		}
-		if err := json.Unmarshal(rec.Body.Bytes(), &env); err != nil {
-			t.Fatalf("%s %q: body %q: %v", req.Method, path, rec.Body, err)
-		}
-		if strings.HasPrefix(path, "/oauth/") && rec.Code == 200 {
-			return // unwrapped
-		}
-		if env.Code != rec.Code || !uuidV4.MatchString(env.RequestID) || env.Message == "" {
-			t.Fatalf("%s %q: %d %s", req.Method, path, rec.Code, rec.Body)
-		}
-		if rec.Code >= 500 {
-			t.Fatalf("%s %q: %d %s", req.Method, path, rec.Code, rec.Body)
-		}
+		ff.ServeHTTP(rec, req)
+		checkReply(t, req, rec)
 	})
 }

@@ -30,21 +30,11 @@ func try(method, url, token, body string) (reply, error) {
 	if err != nil {
 		return reply{}, err
 	}
+	contentType := ""
 	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
+		contentType = "application/json"
 	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	res, err := rawClient.Do(req)
-	if err != nil {
-		return reply{}, err
-	}
-	defer res.Body.Close()
-	r := reply{status: res.StatusCode, header: res.Header}
-	r.body, err = io.ReadAll(res.Body)
-	_ = json.Unmarshal(r.body, &r.env)
-	return r, err
+	return do(rawClient, req, token, contentType)
 }
 
 func mustInject(t *testing.T, f *Fake, ft Fault) {

@@ -61,6 +61,18 @@ func (ff *fuzzFake) serve(req *http.Request) (rec *httptest.ResponseRecorder, dr
 	return rec, false
 }
 
+// fuzzRequest is the request of a fuzz input that names a method (an index
+// into methods), a path, a query and a JSON body; it carries token.
+func fuzzRequest(methods []string, m uint8, path, query string, body []byte, token string) *http.Request {
+	return &http.Request{
+		Method:     methods[int(m)%len(methods)],
+		URL:        &url.URL{Path: path, RawQuery: query},
+		Header:     http.Header{"Content-Type": {"application/json"}, "Authorization": {"Bearer " + token}},
+		Body:       io.NopCloser(bytes.NewReader(body)),
+		RemoteAddr: "192.0.2.1:4242",
+	}
+}
+
 // checkReply checks what every API reply must be: a JSON envelope whose
 // code is the status, with a request id, and never a server error.
 func checkReply(t *testing.T, req *http.Request, rec *httptest.ResponseRecorder) {

@@ -2,7 +2,6 @@ package convirzatest
 
 import (
 	"cmp"
-	"math"
 	"net/http"
 	"slices"
 	"strconv"
@@ -111,7 +110,7 @@ func outOfScope(id int64) *apiError {
 // groupFilters reads the query of List Child Groups and List Groups.
 func groupFilters(c *call) (ouID int64, name, status string, limit, offset int, err *apiError) {
 	q := c.query()
-	ouID = q.int("org_unit_id", c.caller.OrgUnitID, 1, math.MaxInt64)
+	ouID = c.orgUnitFilter(q)
 	name = strings.ToLower(q.str("group_name"))
 	status = q.enum("status", "", statusActive, statusInactive)
 	limit, offset = q.paging(100)
@@ -126,11 +125,7 @@ func groupPage(groups []*orgUnit, name, status string, limit, offset int) map[st
 			found = append(found, ou)
 		}
 	}
-	items := []groupItem{}
-	for _, ou := range page(found, limit, offset) {
-		items = append(items, groupJSON(ou))
-	}
-	return map[string]any{"groups": items, "total": len(found)}
+	return listData("groups", found, nil, limit, offset, groupJSON)
 }
 
 // listChildGroups is GET /v3/groups/list: the direct children of
@@ -141,7 +136,7 @@ func listChildGroups(c *call) (any, *apiError) {
 	if err != nil {
 		return nil, err
 	}
-	if c.st.orgUnit(ouID) == nil || !c.inScope(ouID) {
+	if !c.seesOrgUnit(ouID) {
 		return nil, outOfScope(ouID)
 	}
 	return groupPage(c.st.groupChildren()[ouID], name, status, limit, offset), nil
@@ -156,7 +151,7 @@ func listGroups(c *call) (any, *apiError) {
 	}
 	root := c.st.orgUnit(ouID)
 	if root == nil || !c.inScope(ouID) {
-		return nil, errorf(http.StatusForbidden, "org unit %d is outside your hierarchy", ouID)
+		return nil, outsideHierarchy(ouID)
 	}
 	return groupPage(subtree(c.st.groupChildren(), root), name, status, limit, offset), nil
 }
@@ -249,79 +244,35 @@ type groupBody struct {
 var groupFields = []string{"org_unit_name", "org_unit_ext_id", "org_unit_parent_id", "top_ou_id", "billing_id",
 	"address", "city", "state", "zip", "phone_number", "industry_id", "timezone", "org_unit_status"}
 
-// decodeGroupBody validates a group body (the 400 step). With patch false
-// (create, PUT) org_unit_name and org_unit_parent_id are required; with
-// patch true every member is optional, and null is refused where the field
-// is not nullable. In create and PUT, null on such a field counts as absent.
-func decodeGroupBody(o *object, patch bool) groupBody {
+// decodeGroupBody reads and validates a group body (the 400 step), the
+// parent included (see checkParent). With patch false (create, PUT)
+// org_unit_name and org_unit_parent_id are required; with patch true every
+// member is optional, and null is refused where the field is not nullable.
+// In create and PUT, null on such a field counts as absent.
+func (c *call) decodeGroupBody(patch bool) (groupBody, *apiError) {
 	var b groupBody
-	notNull := func(name string) bool {
-		if o.isNull(name) && patch {
-			o.fail(name, "must not be null")
-		}
-		return !o.isNull(name)
+	o, err := c.object()
+	if err != nil {
+		return b, err
 	}
+	b.name = textMember(o, "org_unit_name", true, patch)
+	b.parentID = idMember(o, "org_unit_parent_id", true, patch)
+	b.topID.v, b.topID.set = o.int("top_ou_id") // null counts as absent, even on PATCH
+	b.extID = nullable(o, "org_unit_ext_id", o.str)
+	b.address = nullable(o, "address", o.str)
+	b.city = nullable(o, "city", o.str)
+	b.stateName = nullable(o, "state", o.str)
+	b.zip = nullable(o, "zip", o.str)
+	b.phone = nullable(o, "phone_number", o.str)
+	b.billingID = nullableIDMember(o, "billing_id")
+	b.industryID = nullableIDMember(o, "industry_id")
+	b.timezone = textMember(o, "timezone", false, patch)
+	b.status = statusMember(o, "org_unit_status", patch)
 	if patch {
-		if notNull("org_unit_name") && o.has("org_unit_name") {
-			b.name.v, b.name.set = o.text("org_unit_name")
-		}
-	} else {
-		b.name.v, b.name.set = o.text("org_unit_name")
+		o.requireChange(groupFields)
 	}
-	switch {
-	case o.has("org_unit_parent_id") && notNull("org_unit_parent_id"):
-		b.parentID.v, b.parentID.set = o.int("org_unit_parent_id")
-		if b.parentID.set && b.parentID.v <= 0 {
-			o.fail("org_unit_parent_id", "must be a positive integer")
-			b.parentID.set = false
-		}
-	case !patch:
-		o.fail("org_unit_parent_id", "is required")
-	}
-	if o.has("top_ou_id") && !o.isNull("top_ou_id") {
-		b.topID.v, b.topID.set = o.int("top_ou_id")
-	}
-
-	nullableStr := func(f *field[string], name string) {
-		if o.isNull(name) {
-			*f = field[string]{set: true, null: true}
-		} else {
-			f.v, f.set = o.str(name)
-		}
-	}
-	nullableStr(&b.extID, "org_unit_ext_id")
-	nullableStr(&b.address, "address")
-	nullableStr(&b.city, "city")
-	nullableStr(&b.stateName, "state")
-	nullableStr(&b.zip, "zip")
-	nullableStr(&b.phone, "phone_number")
-	nullableID := func(f *field[int64], name string) {
-		if o.isNull(name) {
-			*f = field[int64]{set: true, null: true}
-			return
-		}
-		if f.v, f.set = o.int(name); f.set && f.v <= 0 {
-			o.fail(name, "must be a positive integer")
-		}
-	}
-	nullableID(&b.billingID, "billing_id")
-	nullableID(&b.industryID, "industry_id")
-
-	if o.has("timezone") && notNull("timezone") {
-		if b.timezone.v, b.timezone.set = o.str("timezone"); b.timezone.set && strings.TrimSpace(b.timezone.v) == "" {
-			o.fail("timezone", "must not be empty")
-		}
-	}
-	if o.has("org_unit_status") && notNull("org_unit_status") {
-		b.status.v, b.status.set = o.str("org_unit_status")
-		if b.status.set && b.status.v != statusActive && b.status.v != statusInactive {
-			o.fail("org_unit_status", "must be active or inactive")
-		}
-	}
-	if patch && len(o.errs) == 0 && !slices.ContainsFunc(groupFields, o.has) {
-		o.fail("body", "must change at least one field") // X1
-	}
-	return b
+	c.checkParent(o, &b)
+	return b, o.err()
 }
 
 // checkParent applies G2 as part of the 400 step: the parent must exist, lie
@@ -334,7 +285,7 @@ func (c *call) checkParent(o *object, b *groupBody) {
 	p := c.st.orgUnit(b.parentID.v)
 	switch {
 	case p == nil || !c.inScope(p.ID):
-		o.fail("org_unit_parent_id", "org unit does not exist or is outside your hierarchy")
+		o.fail("org_unit_parent_id", orgUnitUnseen)
 	case p.Status != statusActive:
 		o.fail("org_unit_parent_id", "parent org unit is not active")
 	default:
@@ -384,24 +335,14 @@ func (b groupBody) apply(ou *orgUnit, full bool, c *call) {
 	case full:
 		ou.Timezone = c.st.OrgUnits[*ou.ParentID].Timezone // G4
 	}
-	switch {
-	case b.status.set:
-		ou.Status = b.status.v
-	case full:
-		ou.Status = statusActive
-	}
+	setValue(&ou.Status, b.status, full, statusActive)
 	ou.Modified = c.now
 }
 
 // createGroup is POST /v3/groups.
 func createGroup(c *call) (any, *apiError) {
-	o, err := c.object()
+	b, err := c.decodeGroupBody(false)
 	if err != nil {
-		return nil, err
-	}
-	b := decodeGroupBody(o, false)
-	c.checkParent(o, &b)
-	if err := o.err(); err != nil {
 		return nil, err
 	}
 	if c.st.siblingNamed(b.parent.ID, b.name.v, 0) != nil {
@@ -421,17 +362,8 @@ func updateGroup(c *call) (any, *apiError) { return c.editGroup(false) }
 func patchGroup(c *call) (any, *apiError)  { return c.editGroup(true) }
 
 func (c *call) editGroup(patch bool) (any, *apiError) {
-	id, err := c.pathID("id")
+	id, b, err := idAndBody(c, patch, c.decodeGroupBody)
 	if err != nil {
-		return nil, err
-	}
-	o, err := c.object()
-	if err != nil {
-		return nil, err
-	}
-	b := decodeGroupBody(o, patch)
-	c.checkParent(o, &b)
-	if err := o.err(); err != nil {
 		return nil, err
 	}
 	ou, err := c.visibleGroup(id)

@@ -1,13 +1,9 @@
 package convirzatest
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"slices"
 	"testing"
 	"time"
@@ -16,60 +12,26 @@ import (
 // groupBodyFor returns a valid Create Group body under parent, with changes
 // applied (a nil value deletes the member).
 func groupBodyFor(name string, parent int64, changes map[string]any) map[string]any {
-	b := map[string]any{"org_unit_name": name, "org_unit_parent_id": parent}
-	for k, v := range changes {
-		if v == nil {
-			delete(b, k)
-		} else {
-			b[k] = v
-		}
-	}
-	return b
+	return withChanges(map[string]any{"org_unit_name": name, "org_unit_parent_id": parent}, changes)
 }
 
 // mkGroup creates a group and returns its id.
 func mkGroup(t testing.TB, s *Server, tok string, b map[string]any) int64 {
 	t.Helper()
-	r := send(t, "POST", s.URL+"/groups", tok, b).want(t, http.StatusOK)
-	var d struct {
-		OrgUnitID int64 `json:"orgUnitId"`
-	}
-	r.data(t, &d)
-	if d.OrgUnitID == 0 {
-		t.Fatalf("no orgUnitId in %s", r.body)
-	}
-	return d.OrgUnitID
+	return createdID(t, send(t, "POST", s.URL+"/groups", tok, b), "orgUnitId")
 }
 
 // getGroupMap reads a group as a generic map, so tests see the wire form.
 func getGroupMap(t testing.TB, s *Server, tok string, id int64) map[string]any {
 	t.Helper()
-	r := send(t, "GET", fmt.Sprintf("%s/groups/%d", s.URL, id), tok, nil).want(t, http.StatusOK)
-	var m map[string]any
-	r.data(t, &m)
-	return m
+	return getData[map[string]any](t, s, tok, fmt.Sprintf("/groups/%d", id))
 }
 
 // groupIDs lists groups at path ("/groups" or "/groups/list") with the query
 // and returns their ids and the total.
 func groupIDs(t testing.TB, s *Server, tok, path, query string) ([]int64, int) {
 	t.Helper()
-	r := send(t, "GET", s.URL+path+"?"+query, tok, nil).want(t, http.StatusOK)
-	var d struct {
-		Groups []struct {
-			ID int64 `json:"org_unit_id"`
-		} `json:"groups"`
-		Total *int `json:"total"`
-	}
-	r.data(t, &d)
-	if d.Groups == nil || d.Total == nil {
-		t.Fatalf("list without groups or total: %s", r.env.Data)
-	}
-	ids := []int64{}
-	for _, g := range d.Groups {
-		ids = append(ids, g.ID)
-	}
-	return ids, *d.Total
+	return pageIDs(t, s, tok, path+"?"+query, "groups", "org_unit_id")
 }
 
 type flatNode struct {
@@ -612,13 +574,7 @@ func TestGroupsOfSubUnitAdmin(t *testing.T) {
 // Admin token: whatever the input, the fake answers with a well-formed
 // envelope, never a 5xx, and its org tree stays a tree.
 func FuzzGroupsAndWebhooks(f *testing.F) {
-	fake := NewFake(WithLoginRateLimit(0))
-	rec := httptest.NewRecorder()
-	fake.ServeHTTP(rec, jsonRequest("POST", "/oauth/token", `{"email":"`+AdminEmail+`","password":"`+SeedPassword+`"}`))
-	var p tokenPair
-	if err := json.Unmarshal(rec.Body.Bytes(), &p); err != nil {
-		f.Fatal(err)
-	}
+	ff := newFuzzFake(f)
 	for _, seed := range []struct {
 		method      uint8
 		path, query string
@@ -642,29 +598,13 @@ func FuzzGroupsAndWebhooks(f *testing.F) {
 	}
 	methods := []string{"GET", "POST", "PUT", "PATCH", "DELETE"}
 	f.Fuzz(func(t *testing.T, m uint8, path, query string, body []byte) {
-		req := &http.Request{
-			Method:     methods[int(m)%len(methods)],
-			URL:        &url.URL{Path: path, RawQuery: query},
-			Header:     http.Header{"Content-Type": {"application/json"}, "Authorization": {"Bearer " + p.AccessToken}},
-			Body:       io.NopCloser(bytes.NewReader(body)),
-			RemoteAddr: "192.0.2.1:4242",
-		}
+		req := fuzzRequest(methods, m, path, query, body, ff.token)
 		rec := httptest.NewRecorder()
-		fake.ServeHTTP(rec, req)
-		var env struct {
-			Code      int    `json:"code"`
-			RequestID string `json:"request_id"`
-			Message   string `json:"message"`
-		}
-		if err := json.Unmarshal(rec.Body.Bytes(), &env); err != nil {
-			t.Fatalf("%s %q: body %q: %v", req.Method, path, rec.Body, err)
-		}
-		if env.Code != rec.Code || !uuidV4.MatchString(env.RequestID) || env.Message == "" || rec.Code >= 500 {
-			t.Fatalf("%s %q: %d %s", req.Method, path, rec.Code, rec.Body)
-		}
-		fake.mu.Lock()
-		defer fake.mu.Unlock()
-		if err := fake.st.check(); err != nil {
+		ff.ServeHTTP(rec, req)
+		checkReply(t, req, rec)
+		ff.mu.Lock()
+		defer ff.mu.Unlock()
+		if err := ff.st.check(); err != nil {
 			t.Fatalf("%s %q %s: state: %v", req.Method, path, body, err)
 		}
 	})

@@ -45,27 +45,46 @@ func send(t testing.TB, method, url, token string, body any) reply {
 		}
 		rd = bytes.NewReader(raw)
 	}
-	req, err := http.NewRequest(method, url, rd)
+	contentType := ""
+	if rd != nil {
+		contentType = "application/json"
+	}
+	return sendWith(t, method, url, token, contentType, rd)
+}
+
+// sendWith makes one request with a body of the given Content-Type (none
+// when empty).
+func sendWith(t testing.TB, method, url, token, contentType string, body io.Reader) reply {
+	t.Helper()
+	req, err := http.NewRequest(method, url, body)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rd != nil {
-		req.Header.Set("Content-Type", "application/json")
+	r, err := do(http.DefaultClient, req, token, contentType)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// do sends req with client, token in a Bearer header when not empty, and
+// returns the reply, or the error of a request that got no complete reply.
+func do(client *http.Client, req *http.Request, token, contentType string) (reply, error) {
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
 	}
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
-	res, err := http.DefaultClient.Do(req)
+	res, err := client.Do(req)
 	if err != nil {
-		t.Fatal(err)
+		return reply{}, err
 	}
 	defer res.Body.Close()
 	r := reply{status: res.StatusCode, header: res.Header}
-	if r.body, err = io.ReadAll(res.Body); err != nil {
-		t.Fatal(err)
-	}
+	r.body, err = io.ReadAll(res.Body)
 	_ = json.Unmarshal(r.body, &r.env)
-	return r
+	return r, err
 }
 
 // data decodes the envelope's data into v.
@@ -74,6 +93,78 @@ func (r reply) data(t testing.TB, v any) {
 	if err := json.Unmarshal(r.env.Data, v); err != nil {
 		t.Fatalf("decode data %s: %v", r.env.Data, err)
 	}
+}
+
+// dataOf decodes the envelope's data into a new T.
+func dataOf[T any](t testing.TB, r reply) T {
+	t.Helper()
+	var v T
+	r.data(t, &v)
+	return v
+}
+
+// getData reads the data of a successful GET of path (below the API base)
+// into a new T; as a map[string]any, tests see the wire form.
+func getData[T any](t testing.TB, s *Server, tok, path string) T {
+	t.Helper()
+	return dataOf[T](t, send(t, "GET", s.URL+path, tok, nil).want(t, http.StatusOK))
+}
+
+// listPage reads a successful list at path (below the API base, query
+// included): the items under key, and the total. Either missing fails the
+// test.
+func listPage[T any](t testing.TB, s *Server, tok, path, key string) ([]T, int) {
+	t.Helper()
+	r := send(t, "GET", s.URL+path, tok, nil).want(t, http.StatusOK)
+	var d map[string]json.RawMessage
+	r.data(t, &d)
+	var items []T
+	var total *int
+	if json.Unmarshal(d[key], &items) != nil || json.Unmarshal(d["total"], &total) != nil || items == nil || total == nil {
+		t.Fatalf("list without %s or total: %s", key, r.env.Data)
+	}
+	return items, *total
+}
+
+// pageIDs is listPage for the items' ids, the member idKey of each.
+func pageIDs(t testing.TB, s *Server, tok, path, key, idKey string) ([]int64, int) {
+	t.Helper()
+	items, total := listPage[map[string]json.RawMessage](t, s, tok, path, key)
+	ids := []int64{}
+	for _, it := range items {
+		var id int64
+		if err := json.Unmarshal(it[idKey], &id); err != nil {
+			t.Fatalf("%s item without %s: %v", key, idKey, err)
+		}
+		ids = append(ids, id)
+	}
+	return ids, total
+}
+
+// createdID checks the reply of a create: 200, with the new id as the one
+// member of data, named key. It returns the id.
+func createdID(t testing.TB, r reply, key string) int64 {
+	t.Helper()
+	r.want(t, http.StatusOK)
+	var d map[string]int64
+	r.data(t, &d)
+	if d[key] == 0 || len(d) != 1 {
+		t.Fatalf("create reply %s, want %s", r.env.Data, key)
+	}
+	return d[key]
+}
+
+// withChanges applies changes to a request body b and returns it: a nil
+// value deletes the member.
+func withChanges(b, changes map[string]any) map[string]any {
+	for k, v := range changes {
+		if v == nil {
+			delete(b, k)
+		} else {
+			b[k] = v
+		}
+	}
+	return b
 }
 
 // want fails the test unless the status is as expected; it prints the body.

@@ -2,7 +2,6 @@ package convirzatest
 
 import (
 	"cmp"
-	"math"
 	"net/http"
 	"slices"
 	"strings"
@@ -41,6 +40,8 @@ type tagRecord struct {
 	OrgUnitID int64     `json:"org_unit_id"`
 	Created   time.Time `json:"created"`
 }
+
+func (t *tagRecord) owner() int64 { return t.OrgUnitID }
 
 func seedTags(s *state) {
 	created := time.Date(2025, 6, 2, 15, 0, 0, 0, time.UTC)
@@ -105,29 +106,17 @@ func tagItem(t *tagRecord) map[string]any {
 // listTags is GET /v3/tag: the tags of org_unit_id and its sub-groups.
 func listTags(c *call) (any, *apiError) {
 	q := c.query()
-	ouID := q.int("org_unit_id", c.caller.OrgUnitID, 1, math.MaxInt64)
+	ouID := c.orgUnitFilter(q)
 	name := strings.ToLower(q.str("tag_name"))
 	limit, offset := q.paging(100)
-	if err := q.err(); err != nil {
+	if err := c.listScope(q, ouID); err != nil {
 		return nil, err
 	}
-	if c.st.orgUnit(ouID) == nil || !c.inScope(ouID) {
-		return nil, errorf(http.StatusForbidden, "org unit %d is outside your hierarchy", ouID)
-	}
-	var found []*tagRecord
-	for _, t := range c.st.Tags {
-		if c.st.within(ouID, t.OrgUnitID) && strings.Contains(strings.ToLower(t.Name), name) {
-			found = append(found, t)
-		}
-	}
-	slices.SortFunc(found, func(a, b *tagRecord) int {
+	found := under(c.st, c.st.Tags, ouID, func(t *tagRecord) bool { return strings.Contains(strings.ToLower(t.Name), name) })
+	byName := func(a, b *tagRecord) int {
 		return cmp.Or(cmp.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)), cmp.Compare(a.ID, b.ID))
-	})
-	items := []map[string]any{}
-	for _, t := range page(found, limit, offset) {
-		items = append(items, tagItem(t))
 	}
-	return map[string]any{"tags": items, "total": len(found)}, nil
+	return listData("tags", found, byName, limit, offset, tagItem), nil
 }
 
 // tagName reads tag_name: required, 1..100 characters (T2).
@@ -160,7 +149,7 @@ func createTag(c *call) (any, *apiError) {
 	ouID := c.caller.OrgUnitID
 	if id, ok := o.int("org_unit_id"); ok {
 		ouID = id
-		if c.st.orgUnit(id) == nil || !c.inScope(id) {
+		if !c.seesOrgUnit(id) {
 			o.fail("org_unit_id", "must be an existing org unit within your hierarchy")
 		}
 	}
@@ -173,19 +162,6 @@ func createTag(c *call) (any, *apiError) {
 	t := &tagRecord{ID: c.st.newID(), Name: name, OrgUnitID: ouID, Created: c.now}
 	c.st.Tags[t.ID] = t
 	return map[string]int64{"tagId": t.ID}, nil
-}
-
-// visibleTag returns the tag with that id, or the 404 for it.
-func (c *call) visibleTag() (*tagRecord, *apiError) {
-	id, err := c.pathID("id")
-	if err != nil {
-		return nil, err
-	}
-	t := c.st.Tags[id]
-	if t == nil || !c.inScope(t.OrgUnitID) {
-		return nil, notFound("Tag")
-	}
-	return t, nil
 }
 
 // updateTag is PUT /v3/tag/{id}: a rename.
@@ -201,7 +177,7 @@ func updateTag(c *call) (any, *apiError) {
 	if err := o.err(); err != nil {
 		return nil, err
 	}
-	t, err := c.visibleTag()
+	t, err := lookup(c, c.st.Tags, "Tag")
 	if err != nil {
 		return nil, err
 	}
@@ -215,7 +191,7 @@ func updateTag(c *call) (any, *apiError) {
 // deleteTag is DELETE /v3/tag/{id}: a hard delete, which also takes the tag
 // off every call.
 func deleteTag(c *call) (any, *apiError) {
-	t, err := c.visibleTag()
+	t, err := lookup(c, c.st.Tags, "Tag")
 	if err != nil {
 		return nil, err
 	}

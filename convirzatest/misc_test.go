@@ -38,15 +38,7 @@ func tagIDs(p tagsPage) []int64 {
 
 func mkTag(t testing.TB, s *Server, tok string, body any) int64 {
 	t.Helper()
-	r := send(t, "POST", s.URL+"/tag", tok, body).want(t, http.StatusOK)
-	var d struct {
-		TagID int64 `json:"tagId"`
-	}
-	r.data(t, &d)
-	if d.TagID == 0 {
-		t.Fatalf("no tagId in %s", r.body)
-	}
-	return d.TagID
+	return createdID(t, send(t, "POST", s.URL+"/tag", tok, body), "tagId")
 }
 
 func TestReferenceLists(t *testing.T) {

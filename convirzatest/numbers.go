@@ -2,7 +2,6 @@ package convirzatest
 
 import (
 	"cmp"
-	"math"
 	"net/http"
 	"slices"
 	"strings"
@@ -149,20 +148,6 @@ func (c *call) heldNumber(id int64) *phoneNumber {
 	return n
 }
 
-// listOrgUnit reads the org_unit_id filter of a list (default: the caller's
-// org unit). As in List Users, an org unit the caller cannot see, or that
-// does not exist, is 403.
-func (c *call) listOrgUnit(q *query) (int64, *apiError) {
-	ouID := q.int("org_unit_id", c.caller.OrgUnitID, 1, math.MaxInt64)
-	if err := q.err(); err != nil {
-		return 0, err
-	}
-	if c.st.orgUnit(ouID) == nil || !c.inScope(ouID) {
-		return 0, errorf(http.StatusForbidden, "org unit %d is outside your hierarchy", ouID)
-	}
-	return ouID, nil
-}
-
 // listAssignedNumbers is GET /v3/phone-numbers/assigned: the reserved and
 // provisioned numbers of org_unit_id and its sub-groups.
 func listAssignedNumbers(c *call) (any, *apiError) {
@@ -183,18 +168,11 @@ func (c *call) listOwnedNumbers(q *query, keep func(*phoneNumber) bool) (any, *a
 	if err != nil {
 		return nil, err
 	}
-	var found []*phoneNumber
-	for _, n := range c.st.PhoneNumbers {
-		if n.Status != numberAvailable && n.OrgUnitID != nil && c.st.within(ouID, *n.OrgUnitID) && keep(n) {
-			found = append(found, n)
-		}
-	}
-	slices.SortFunc(found, func(a, b *phoneNumber) int { return cmp.Compare(a.ID, b.ID) })
-	items := []ownedNumber{}
-	for _, n := range page(found, limit, offset) {
-		items = append(items, n.owned())
-	}
-	return map[string]any{"numbers": items, "total": len(found)}, nil
+	found := filter(c.st.PhoneNumbers, func(n *phoneNumber) bool {
+		return n.Status != numberAvailable && n.OrgUnitID != nil && c.st.within(ouID, *n.OrgUnitID) && keep(n)
+	})
+	byID := func(a, b *phoneNumber) int { return cmp.Compare(a.ID, b.ID) }
+	return listData("numbers", found, byID, limit, offset, (*phoneNumber).owned), nil
 }
 
 // candidate is an Available Numbers item.
@@ -314,8 +292,8 @@ func reserveNumber(c *call) (any, *apiError) {
 	if err := o.err(); err != nil {
 		return nil, err
 	}
-	if c.st.orgUnit(ouID) == nil || !c.inScope(ouID) {
-		return nil, invalid(fieldError{"org_unit_id", "org unit does not exist or is outside your hierarchy"})
+	if !c.seesOrgUnit(ouID) {
+		return nil, invalid(fieldError{"org_unit_id", orgUnitUnseen})
 	}
 
 	var n *phoneNumber

@@ -30,16 +30,11 @@ type wireOwned struct {
 // search runs Available Numbers with the query and returns the candidates.
 func search(t *testing.T, s *Server, tok, query string) []wireCandidate {
 	t.Helper()
-	r := send(t, "GET", s.URL+"/phone-numbers/available?"+query, tok, nil).want(t, http.StatusOK)
-	var d struct {
-		Numbers []wireCandidate `json:"numbers"`
-		Total   *int            `json:"total"`
+	numbers, total := listPage[wireCandidate](t, s, tok, "/phone-numbers/available?"+query, "numbers")
+	if total != len(numbers) {
+		t.Fatalf("search %q: total %d for %d numbers", query, total, len(numbers))
 	}
-	r.data(t, &d)
-	if d.Numbers == nil || d.Total == nil || *d.Total != len(d.Numbers) {
-		t.Fatalf("search %q: bad data %s", query, r.env.Data)
-	}
-	return d.Numbers
+	return numbers
 }
 
 func digits(cs []wireCandidate) []string {
@@ -53,16 +48,7 @@ func digits(cs []wireCandidate) []string {
 // owned lists Assigned or Provisioned Numbers and returns the items and total.
 func owned(t *testing.T, s *Server, tok, which, query string) ([]wireOwned, int) {
 	t.Helper()
-	r := send(t, "GET", s.URL+"/phone-numbers/"+which+"?"+query, tok, nil).want(t, http.StatusOK)
-	var d struct {
-		Numbers []wireOwned `json:"numbers"`
-		Total   *int        `json:"total"`
-	}
-	r.data(t, &d)
-	if d.Numbers == nil || d.Total == nil {
-		t.Fatalf("%s: bad data %s", which, r.env.Data)
-	}
-	return d.Numbers, *d.Total
+	return listPage[wireOwned](t, s, tok, "/phone-numbers/"+which+"?"+query, "numbers")
 }
 
 func ownedIDs(ns []wireOwned) []int64 {

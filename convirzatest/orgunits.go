@@ -1,6 +1,10 @@
 package convirzatest
 
-import "time"
+import (
+	"math"
+	"net/http"
+	"time"
+)
 
 // Seeded org units. Acme Corporation is the account of every seeded Acme
 // user; Globex Industries is a second account that no Acme user can see,
@@ -101,4 +105,61 @@ func (s *state) depth(id int64) int {
 		id = *ou.ParentID
 	}
 	return -1
+}
+
+// orgUnitUnseen is the 400 message for an org unit named in a body that does
+// not exist or lies outside the caller's hierarchy (S7).
+const orgUnitUnseen = "org unit does not exist or is outside your hierarchy"
+
+// outsideHierarchy is the 403 for an org unit the caller cannot see, named
+// as a list filter (S6) or as a user's org unit (U2).
+func outsideHierarchy(ouID int64) *apiError {
+	return errorf(http.StatusForbidden, "org unit %d is outside your hierarchy", ouID)
+}
+
+// orgUnitFilter reads the org_unit_id filter of a list: the caller's org
+// unit when absent.
+func (c *call) orgUnitFilter(q *query) int64 {
+	return q.int("org_unit_id", c.caller.OrgUnitID, 1, math.MaxInt64)
+}
+
+// listScope ends the checks of a list's query: its 400, then the 403 for an
+// org unit filter the caller cannot see. Unknown org units get the same
+// 403 as Get Calls List gives (S6), so the reply does not reveal which ids
+// exist elsewhere.
+func (c *call) listScope(q *query, ouID int64) *apiError {
+	if err := q.err(); err != nil {
+		return err
+	}
+	if !c.seesOrgUnit(ouID) {
+		return outsideHierarchy(ouID)
+	}
+	return nil
+}
+
+// listOrgUnit reads the org_unit_id filter of a list as the last of its
+// parameters and ends the checks of the query (see listScope).
+func (c *call) listOrgUnit(q *query) (int64, *apiError) {
+	ouID := c.orgUnitFilter(q)
+	return ouID, c.listScope(q, ouID)
+}
+
+// orgUnitMember reads a body's org_unit_id, which must name an org unit
+// the caller sees (S7), as part of the 400 step.
+func (c *call) orgUnitMember(o *object, patch bool) field[int64] {
+	f := member(o, "org_unit_id", false, patch, o.int)
+	if f.set && !c.seesOrgUnit(f.v) {
+		o.fail("org_unit_id", orgUnitUnseen)
+		f.set = false
+	}
+	return f
+}
+
+// checkOrgUnitRef is S7 for a body's org_unit_id checked after the rest of
+// the body.
+func (c *call) checkOrgUnitRef(f field[int64]) *apiError {
+	if f.set && !c.seesOrgUnit(f.v) {
+		return invalid(fieldError{"org_unit_id", orgUnitUnseen})
+	}
+	return nil
 }

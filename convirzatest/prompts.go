@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"io"
-	"math"
 	"mime"
 	"net/http"
 	"path/filepath"
@@ -57,6 +56,8 @@ type prompt struct {
 	Created     time.Time `json:"created"`
 }
 
+func (p *prompt) owner() int64 { return p.OrgUnitID }
+
 // PromptFile is what the fake keeps of an uploaded prompt's audio: enough
 // for a test to check that its file arrived whole.
 type PromptFile struct {
@@ -102,29 +103,15 @@ func (p *prompt) item() promptItem {
 // units below it, oldest first.
 func listPrompts(c *call) (any, *apiError) {
 	q := c.query()
-	ouID := q.int("org_unit_id", c.caller.OrgUnitID, 1, math.MaxInt64)
+	ouID := c.orgUnitFilter(q)
 	typ := q.enum("message_type", "", promptTypes...)
 	limit, offset := q.paging(100)
-	if err := q.err(); err != nil {
+	if err := c.listScope(q, ouID); err != nil {
 		return nil, err
 	}
-	if c.st.orgUnit(ouID) == nil || !c.inScope(ouID) {
-		return nil, errorf(http.StatusForbidden, "org unit %d is outside your hierarchy", ouID)
-	}
-	var found []*prompt
-	for _, p := range c.st.Prompts {
-		if c.st.within(ouID, p.OrgUnitID) && (typ == "" || p.MessageType == typ) {
-			found = append(found, p)
-		}
-	}
-	slices.SortFunc(found, func(a, b *prompt) int {
-		return cmp.Or(a.Created.Compare(b.Created), cmp.Compare(a.ID, b.ID))
-	})
-	items := []promptItem{}
-	for _, p := range page(found, limit, offset) {
-		items = append(items, p.item())
-	}
-	return map[string]any{"prompts": items, "total": len(found)}, nil
+	found := under(c.st, c.st.Prompts, ouID, func(p *prompt) bool { return typ == "" || p.MessageType == typ })
+	oldestFirst := func(a, b *prompt) int { return cmp.Or(a.Created.Compare(b.Created), cmp.Compare(a.ID, b.ID)) }
+	return listData("prompts", found, oldestFirst, limit, offset, (*prompt).item), nil
 }
 
 // upload is what uploadPrompt read from a multipart body.
@@ -251,8 +238,8 @@ func uploadPrompt(c *call) (any, *apiError) {
 		switch {
 		case err != nil || n <= 0:
 			u.fail("org_unit_id", "must be a positive integer")
-		case c.st.orgUnit(n) == nil || !c.inScope(n):
-			u.fail("org_unit_id", "org unit does not exist or is outside your hierarchy") // S7
+		case !c.seesOrgUnit(n):
+			u.fail("org_unit_id", orgUnitUnseen) // S7
 		default:
 			ouID = n
 		}
@@ -279,14 +266,5 @@ func uploadPrompt(c *call) (any, *apiError) {
 
 // deletePrompt is DELETE /v3/media-prompts/{id}: a hard delete.
 func deletePrompt(c *call) (any, *apiError) {
-	id, err := c.pathID("id")
-	if err != nil {
-		return nil, err
-	}
-	p := c.st.Prompts[id]
-	if p == nil || !c.inScope(p.OrgUnitID) {
-		return nil, notFound("Prompt")
-	}
-	delete(c.st.Prompts, id)
-	return map[string]int64{"promptId": id}, nil
+	return remove(c, c.st.Prompts, "Prompt", "promptId")
 }

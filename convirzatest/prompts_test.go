@@ -4,11 +4,9 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"io"
 	"mime/multipart"
-	"net/http"
 	"net/textproto"
 	"runtime"
 	"slices"
@@ -67,25 +65,7 @@ func (f promptForm) encode(t testing.TB) (string, []byte) {
 // sendForm posts a body with the given Content-Type to the prompts path.
 func sendForm(t testing.TB, s *Server, tok, contentType string, body io.Reader) reply {
 	t.Helper()
-	req, err := http.NewRequest("POST", s.URL+"/media-prompts", body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", contentType)
-	if tok != "" {
-		req.Header.Set("Authorization", "Bearer "+tok)
-	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	r := reply{status: res.StatusCode, header: res.Header}
-	if r.body, err = io.ReadAll(res.Body); err != nil {
-		t.Fatal(err)
-	}
-	_ = json.Unmarshal(r.body, &r.env)
-	return r
+	return sendWith(t, "POST", s.URL+"/media-prompts", tok, contentType, body)
 }
 
 // uploadPromptForm sends f and returns the reply.
@@ -98,30 +78,13 @@ func uploadPromptForm(t testing.TB, s *Server, tok string, f promptForm) reply {
 // mkPrompt uploads f and returns the new prompt's id.
 func mkPrompt(t testing.TB, s *Server, tok string, f promptForm) int64 {
 	t.Helper()
-	r := uploadPromptForm(t, s, tok, f).want(t, 200)
-	var d struct {
-		PromptID int64 `json:"promptId"`
-	}
-	r.data(t, &d)
-	if d.PromptID == 0 {
-		t.Fatalf("no promptId in %s", r.body)
-	}
-	return d.PromptID
+	return createdID(t, uploadPromptForm(t, s, tok, f), "promptId")
 }
 
 // listPromptMaps lists prompts with the query, as generic maps.
 func listPromptMaps(t testing.TB, s *Server, tok, query string) ([]map[string]any, int) {
 	t.Helper()
-	r := send(t, "GET", s.URL+"/media-prompts?"+query, tok, nil).want(t, 200)
-	var d struct {
-		Prompts []map[string]any `json:"prompts"`
-		Total   *int             `json:"total"`
-	}
-	r.data(t, &d)
-	if d.Prompts == nil || d.Total == nil {
-		t.Fatalf("list without prompts or total: %s", r.env.Data)
-	}
-	return d.Prompts, *d.Total
+	return listPage[map[string]any](t, s, tok, "/media-prompts?"+query, "prompts")
 }
 
 func promptIDs(items []map[string]any) []int64 {

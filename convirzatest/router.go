@@ -17,6 +17,12 @@ import (
 // plus one map field in state (state.go) for the area's records. NewFake
 // registers every route on its mux; newState makes every map and runs every
 // seed function after the core seed (org units and users).
+//
+// Handlers build on records.go (find a record the caller sees, list records
+// by org unit, page them), decode.go (path ids, query parameters, body
+// members with the create/PUT/PATCH rules, and writing them onto a record)
+// and orgunits.go (the org_unit_id filter of lists and org units named in
+// bodies).
 
 // route is one operation of the API.
 type route struct {
@@ -88,11 +94,8 @@ func (c *call) inScope(ouID int64) bool {
 	return c.st.within(c.caller.OrgUnitID, ouID)
 }
 
-// page returns the window [offset, offset+limit) of items, never nil, so a
-// list past its end encodes as [] with the real total.
-func page[T any](items []T, limit, offset int) []T {
-	if offset >= len(items) {
-		return []T{}
-	}
-	return items[offset:min(len(items), offset+limit)]
+// seesOrgUnit reports whether org unit ouID exists (and is not deleted) and
+// lies within the caller's scope: what a reference to an org unit needs.
+func (c *call) seesOrgUnit(ouID int64) bool {
+	return c.st.orgUnit(ouID) != nil && c.inScope(ouID)
 }

@@ -57,6 +57,8 @@ type provisionedRoute struct {
 	Modified        time.Time       `json:"modified"`
 }
 
+func (r *provisionedRoute) owner() int64 { return r.OrgUnitID }
+
 func seedRoutes(s *state) {
 	created := time.Date(2025, 6, 2, 14, 0, 0, 0, time.UTC)
 	add := func(id, numberID, ou int64, name, ringTo string) {
@@ -114,40 +116,16 @@ func listRoutes(c *call) (any, *apiError) {
 	if err != nil {
 		return nil, err
 	}
-	var found []*provisionedRoute
-	for _, r := range c.st.Routes {
-		switch {
-		case !c.st.within(ouID, r.OrgUnitID),
-			campaign != 0 && (r.CampaignID == nil || *r.CampaignID != campaign),
-			status != "" && r.Status != status:
-			continue
-		}
-		found = append(found, r)
-	}
-	slices.SortFunc(found, func(a, b *provisionedRoute) int { return cmp.Compare(a.ID, b.ID) })
-	items := []routeView{}
-	for _, r := range page(found, limit, offset) {
-		items = append(items, c.st.routeView(r))
-	}
-	return map[string]any{"routes": items, "total": len(found)}, nil
-}
-
-// visibleRoute returns the route with that id, or the 404 for it.
-func (c *call) visibleRoute(id int64) (*provisionedRoute, *apiError) {
-	r := c.st.Routes[id]
-	if r == nil || !c.inScope(r.OrgUnitID) {
-		return nil, notFound("Route")
-	}
-	return r, nil
+	found := under(c.st, c.st.Routes, ouID, func(r *provisionedRoute) bool {
+		return (campaign == 0 || r.CampaignID != nil && *r.CampaignID == campaign) && (status == "" || r.Status == status)
+	})
+	byID := func(a, b *provisionedRoute) int { return cmp.Compare(a.ID, b.ID) }
+	return listData("routes", found, byID, limit, offset, c.st.routeView), nil
 }
 
 // getRoute is GET /v3/provisioned-routes/{id}.
 func getRoute(c *call) (any, *apiError) {
-	id, err := c.pathID("id")
-	if err != nil {
-		return nil, err
-	}
-	r, err := c.visibleRoute(id)
+	r, err := lookup(c, c.st.Routes, "Route")
 	if err != nil {
 		return nil, err
 	}
@@ -171,14 +149,18 @@ var routeFields = []string{"route_name", "phone_number_id", "routing_type", "org
 // need route_name, phone_number_id and routing_type; PATCH needs one member
 // at least (X1). Null clears campaign_id, ring_to, whisper_prompt_id and
 // route_config, and is refused elsewhere on PATCH.
-func decodeRouteBody(o *object, patch bool) (routeBody, *apiError) {
+func (c *call) decodeRouteBody(patch bool) (routeBody, *apiError) {
 	var b routeBody
-	b.name = textMember(o, "route_name", patch)
+	o, err := c.object()
+	if err != nil {
+		return b, err
+	}
+	b.name = textMember(o, "route_name", true, patch)
 	b.numberID = idMember(o, "phone_number_id", true, patch)
 	b.ouID = idMember(o, "org_unit_id", false, patch)
 	b.campaignID = nullableIDMember(o, "campaign_id")
 	b.whisperPromptID = nullableIDMember(o, "whisper_prompt_id")
-	if t := textMember(o, "routing_type", patch); t.set {
+	if t := textMember(o, "routing_type", true, patch); t.set {
 		canon := strings.NewReplacer(" ", "_", "-", "_").Replace(strings.ToLower(strings.TrimSpace(t.v)))
 		if !slices.Contains(routingTypes, canon) {
 			o.fail("routing_type", "must be one of: "+strings.Join(routingTypes, ", "))
@@ -187,10 +169,8 @@ func decodeRouteBody(o *object, patch bool) (routeBody, *apiError) {
 		}
 	}
 	b.status = enumMember(o, "status", patch, routeActive, routeInactive)
-	b.recordCall = boolMember(o, "record_call", patch)
-	if o.isNull("ring_to") {
-		b.ringTo = field[string]{set: true, null: true}
-	} else if b.ringTo.v, b.ringTo.set = o.str("ring_to"); b.ringTo.set && strings.TrimSpace(b.ringTo.v) == "" {
+	b.recordCall = member(o, "record_call", false, patch, o.boolean)
+	if b.ringTo = nullable(o, "ring_to", o.str); b.ringTo.set && !b.ringTo.null && strings.TrimSpace(b.ringTo.v) == "" {
 		o.fail("ring_to", "must not be empty")
 	}
 	switch {
@@ -203,8 +183,8 @@ func decodeRouteBody(o *object, patch bool) (routeBody, *apiError) {
 			b.config = field[json.RawMessage]{set: true, v: json.RawMessage(raw)}
 		}
 	}
-	if patch && len(o.errs) == 0 && !slices.ContainsFunc(routeFields, o.has) {
-		o.fail("body", "must change at least one field") // X1
+	if patch {
+		o.requireChange(routeFields)
 	}
 	return b, o.err()
 }
@@ -214,8 +194,8 @@ func decodeRouteBody(o *object, patch bool) (routeBody, *apiError) {
 // the caller's hierarchy (400). It returns the body's number, or nil when
 // the body names none.
 func (c *call) checkRouteRefs(b routeBody) (*phoneNumber, *apiError) {
-	if b.ouID.set && (c.st.orgUnit(b.ouID.v) == nil || !c.inScope(b.ouID.v)) {
-		return nil, invalid(fieldError{"org_unit_id", "org unit does not exist or is outside your hierarchy"})
+	if err := c.checkOrgUnitRef(b.ouID); err != nil {
+		return nil, err
 	}
 	if !b.numberID.set {
 		return nil, nil
@@ -230,16 +210,9 @@ func (c *call) checkRouteRefs(b routeBody) (*phoneNumber, *apiError) {
 // apply writes the body onto r; with full set (create, PUT) the members
 // that were not sent take their defaults.
 func (b routeBody) apply(r *provisionedRoute, full bool) {
-	setTo := func(dst *string, f field[string], def string) {
-		if f.set {
-			*dst = f.v
-		} else if full {
-			*dst = def
-		}
-	}
-	setTo(&r.Name, b.name, r.Name)
-	setTo(&r.RoutingType, b.routingType, r.RoutingType)
-	setTo(&r.Status, b.status, routeActive)
+	setValue(&r.Name, b.name, full, r.Name)
+	setValue(&r.RoutingType, b.routingType, full, r.RoutingType)
+	setValue(&r.Status, b.status, full, routeActive)
 	if b.numberID.set {
 		r.PhoneNumberID = b.numberID.v
 	}
@@ -249,15 +222,8 @@ func (b routeBody) apply(r *provisionedRoute, full bool) {
 	setNullable(&r.CampaignID, b.campaignID, full)
 	setNullable(&r.WhisperPromptID, b.whisperPromptID, full)
 	setNullable(&r.RingTo, b.ringTo, full)
-	if b.recordCall.set || full {
-		r.RecordCall = b.recordCall.v
-	}
-	switch {
-	case b.config.set:
-		r.Config = b.config.v // nil when null
-	case full:
-		r.Config = json.RawMessage(`{}`)
-	}
+	setValue(&r.RecordCall, b.recordCall, full, false)
+	setValue(&r.Config, b.config, full, json.RawMessage(`{}`)) // nil when null
 }
 
 // forwardNeedsRingTo is R3, checked on the route as it would be after the
@@ -279,11 +245,7 @@ func provision(n *phoneNumber, r *provisionedRoute) *apiError {
 
 // createRoute is POST /v3/provisioned-routes: the number becomes provisioned.
 func createRoute(c *call) (any, *apiError) {
-	o, err := c.object()
-	if err != nil {
-		return nil, err
-	}
-	b, err := decodeRouteBody(o, false)
+	b, err := c.decodeRouteBody(false)
 	if err != nil {
 		return nil, err
 	}
@@ -311,15 +273,7 @@ func updateRoute(c *call) (any, *apiError) { return c.editRoute(false) }
 func patchRoute(c *call) (any, *apiError)  { return c.editRoute(true) }
 
 func (c *call) editRoute(patch bool) (any, *apiError) {
-	id, err := c.pathID("id")
-	if err != nil {
-		return nil, err
-	}
-	o, err := c.object()
-	if err != nil {
-		return nil, err
-	}
-	b, err := decodeRouteBody(o, patch)
+	id, b, err := idAndBody(c, patch, c.decodeRouteBody)
 	if err != nil {
 		return nil, err
 	}
@@ -327,7 +281,7 @@ func (c *call) editRoute(patch bool) (any, *apiError) {
 	if err != nil {
 		return nil, err
 	}
-	r, err := c.visibleRoute(id)
+	r, err := visible(c, c.st.Routes, id, "Route")
 	if err != nil {
 		return nil, err
 	}
@@ -362,7 +316,7 @@ func deleteRoute(c *call) (any, *apiError) {
 	if err != nil {
 		return nil, err
 	}
-	r, err := c.visibleRoute(id)
+	r, err := visible(c, c.st.Routes, id, "Route")
 	if err != nil {
 		return nil, err
 	}
@@ -371,75 +325,4 @@ func deleteRoute(c *call) (any, *apiError) {
 	}
 	delete(c.st.Routes, id)
 	return map[string]int64{"provisionedRouteId": id}, nil
-}
-
-// Body member readers shared by the numbers, routes and broadcasts areas.
-// On create and PUT (patch false) a required member must be present and
-// null counts as absent elsewhere; on PATCH every member is optional but
-// null is refused where the field is not nullable.
-
-// textMember reads a non-blank string.
-func textMember(o *object, name string, patch bool) (f field[string]) {
-	switch {
-	case !patch:
-		f.v, f.set = o.text(name)
-	case !o.has(name):
-	case o.isNull(name):
-		o.fail(name, "must not be null")
-	default:
-		if f.v, f.set = o.str(name); f.set && strings.TrimSpace(f.v) == "" {
-			o.fail(name, "must not be empty")
-			f.set = false
-		}
-	}
-	return f
-}
-
-// idMember reads a positive integer.
-func idMember(o *object, name string, required, patch bool) (f field[int64]) {
-	switch {
-	case !o.has(name) || (o.isNull(name) && !patch):
-		if required && !patch {
-			o.fail(name, "is required")
-		}
-	case o.isNull(name):
-		o.fail(name, "must not be null")
-	default:
-		if f.v, f.set = o.int(name); f.set && f.v <= 0 {
-			o.fail(name, "must be a positive integer")
-			f.set = false
-		}
-	}
-	return f
-}
-
-// nullableIDMember reads a positive integer that null clears.
-func nullableIDMember(o *object, name string) field[int64] {
-	if o.isNull(name) {
-		return field[int64]{set: true, null: true}
-	}
-	return idMember(o, name, false, false)
-}
-
-// enumMember reads one of the allowed values (case-sensitive).
-func enumMember(o *object, name string, patch bool, allowed ...string) (f field[string]) {
-	if patch && o.isNull(name) {
-		o.fail(name, "must not be null")
-		return f
-	}
-	if f.v, f.set = o.str(name); f.set && !slices.Contains(allowed, f.v) {
-		o.fail(name, "must be one of: "+strings.Join(allowed, ", "))
-		f.set = false
-	}
-	return f
-}
-
-// boolMember reads a boolean.
-func boolMember(o *object, name string, patch bool) (f field[bool]) {
-	if patch && o.isNull(name) {
-		o.fail(name, "must not be null")
-		return f
-	}
-	f.v, f.set = o.boolean(name)
-	return f
 }

@@ -30,41 +30,18 @@ type wireRoute struct {
 // applied (a nil value deletes the member).
 func routeBodyFor(numberID int64, changes map[string]any) map[string]any {
 	b := map[string]any{"route_name": "Radio spot", "phone_number_id": numberID, "routing_type": "forward", "ring_to": "+14255551234"}
-	for k, v := range changes {
-		if v == nil {
-			delete(b, k)
-		} else {
-			b[k] = v
-		}
-	}
-	return b
+	return withChanges(b, changes)
 }
 
 // mkRoute creates a route and returns its id.
 func mkRoute(t *testing.T, s *Server, tok string, b map[string]any) int64 {
 	t.Helper()
-	r := send(t, "POST", s.URL+"/provisioned-routes", tok, b).want(t, http.StatusOK)
-	var d map[string]int64
-	r.data(t, &d)
-	if d["provisionedRouteId"] == 0 {
-		t.Fatalf("no provisionedRouteId in %s", r.env.Data)
-	}
-	return d["provisionedRouteId"]
-}
-
-// routeOf decodes a reply's route into a fresh value (decoding into a used
-// one would merge route_config maps).
-func routeOf(t *testing.T, r reply) wireRoute {
-	t.Helper()
-	var rt wireRoute
-	r.data(t, &rt)
-	return rt
+	return createdID(t, send(t, "POST", s.URL+"/provisioned-routes", tok, b), "provisionedRouteId")
 }
 
 func getRouteWire(t *testing.T, s *Server, tok string, id int64) wireRoute {
 	t.Helper()
-	r := send(t, "GET", fmt.Sprintf("%s/provisioned-routes/%d", s.URL, id), tok, nil).want(t, http.StatusOK)
-	return routeOf(t, r)
+	return getData[wireRoute](t, s, tok, fmt.Sprintf("/provisioned-routes/%d", id))
 }
 
 // numberState returns the status and route of a number held by the caller.
@@ -112,13 +89,13 @@ func TestRouteLifecycle(t *testing.T) {
 	url := fmt.Sprintf("%s/provisioned-routes/%d", s.URL, id)
 	r = send(t, "PATCH", url, tok, map[string]any{"ring_to": "+14255559876", "record_call": false, "campaign_id": nil,
 		"route_config": map[string]any{"a": 1}}).want(t, http.StatusOK)
-	rt = routeOf(t, r)
+	rt = dataOf[wireRoute](t, r)
 	if *rt.RingTo != "+14255559876" || rt.RecordCall || rt.CampaignID != nil || rt.Name != "Radio spot" ||
 		rt.Modified != "2026-01-20T12:01:00.000Z" || rt.Created != "2026-01-20T12:00:00.000Z" {
 		t.Errorf("patched route %+v", rt)
 	}
 	r = send(t, "PATCH", url, tok, map[string]any{"route_config": map[string]any{"b": 2}}).want(t, http.StatusOK)
-	rt = routeOf(t, r)
+	rt = dataOf[wireRoute](t, r)
 	if !maps.Equal(rt.RouteConfig, map[string]any{"b": float64(2)}) {
 		t.Errorf("route_config %v, want the new object only", rt.RouteConfig)
 	}
@@ -127,7 +104,7 @@ func TestRouteLifecycle(t *testing.T) {
 	// reserved again, and the fields left out take their defaults.
 	r = send(t, "PUT", url, tok, map[string]any{"route_name": "Moved", "phone_number_id": SalesReservedNumberID,
 		"routing_type": "Round robin"}).want(t, http.StatusOK)
-	rt = routeOf(t, r)
+	rt = dataOf[wireRoute](t, r)
 	if rt.PhoneNumberID != SalesReservedNumberID || rt.PhoneNumber != "2125550141" || rt.RoutingType != "round_robin" ||
 		rt.RingTo != nil || len(rt.RouteConfig) != 0 || rt.Status != "active" || rt.OrgUnitID != SalesOrgUnitID {
 		t.Errorf("replaced route %+v", rt)
@@ -220,7 +197,7 @@ func TestPatchRouteInvalid(t *testing.T) {
 	send(t, "PATCH", s.URL+"/provisioned-routes/424242", tok, map[string]any{"route_name": "x"}).want(t, http.StatusNotFound)
 	send(t, "PUT", url, tok, map[string]any{"route_name": "x"}).wantField(t, "phone_number_id")
 	// Another type, then ring_to may go.
-	rt := routeOf(t, send(t, "PATCH", url, tok, map[string]any{"routing_type": "hangup", "ring_to": nil}).want(t, http.StatusOK))
+	rt := dataOf[wireRoute](t, send(t, "PATCH", url, tok, map[string]any{"routing_type": "hangup", "ring_to": nil}).want(t, http.StatusOK))
 	if rt.RoutingType != "hangup" || rt.RingTo != nil {
 		t.Errorf("route %+v", rt)
 	}
@@ -233,20 +210,7 @@ func TestRoutesListScopeAndRoles(t *testing.T) {
 
 	list := func(tok, query string) ([]int64, int) {
 		t.Helper()
-		r := send(t, "GET", s.URL+"/provisioned-routes?"+query, tok, nil).want(t, http.StatusOK)
-		var d struct {
-			Routes []wireRoute `json:"routes"`
-			Total  *int        `json:"total"`
-		}
-		r.data(t, &d)
-		if d.Routes == nil || d.Total == nil {
-			t.Fatalf("bad list %s", r.env.Data)
-		}
-		ids := []int64{}
-		for _, rt := range d.Routes {
-			ids = append(ids, rt.ID)
-		}
-		return ids, *d.Total
+		return pageIDs(t, s, tok, "/provisioned-routes?"+query, "routes", "provisioned_route_id")
 	}
 	all, total := list(admin, "")
 	if len(all) != 2 || all[0] != AcmeRouteID || total != 2 {

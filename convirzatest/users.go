@@ -2,10 +2,8 @@ package convirzatest
 
 import (
 	"cmp"
-	"math"
 	"net/http"
 	"net/mail"
-	"slices"
 	"strings"
 	"time"
 )
@@ -71,6 +69,8 @@ type user struct {
 	Timezone        string    `json:"timezone"`
 	Created         time.Time `json:"created"`
 }
+
+func (u *user) owner() int64 { return u.OrgUnitID }
 
 func seedUsers(s *state) {
 	created := time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)
@@ -177,7 +177,7 @@ func (s *state) userDetail(u *user) userDetail {
 // below it (U8), filtered, sorted stably and paginated.
 func listUsers(c *call) (any, *apiError) {
 	q := c.query()
-	ouID := q.int("org_unit_id", c.caller.OrgUnitID, 1, math.MaxInt64)
+	ouID := c.orgUnitFilter(q)
 	name := strings.ToLower(q.str("name"))
 	email := strings.ToLower(q.str("email"))
 	roleID := int(q.int("role_id", 0, roleAdmin, roleReadOnly))
@@ -185,30 +185,22 @@ func listUsers(c *call) (any, *apiError) {
 	sortBy := q.enum("sort_by", "created_on", "created_on", "name", "email")
 	desc := q.enum("sort_order", "desc", "desc", "asc") == "desc"
 	limit, offset := q.paging(100)
-	if err := q.err(); err != nil {
+	if err := c.listScope(q, ouID); err != nil {
 		return nil, err
 	}
-	// A filter naming an org unit the caller cannot see is refused like Get
-	// Calls List does (S6); unknown ids get the same answer, so the reply
-	// does not reveal which ids exist elsewhere.
-	if c.st.orgUnit(ouID) == nil || !c.inScope(ouID) {
-		return nil, errorf(http.StatusForbidden, "org unit %d is outside your hierarchy", ouID)
-	}
 
-	var found []*user
-	for _, u := range c.st.Users {
+	found := under(c.st, c.st.Users, ouID, func(u *user) bool {
 		switch {
-		case !c.st.within(ouID, u.OrgUnitID),
-			status == "" && u.Status == statusDeleted,
+		case status == "" && u.Status == statusDeleted,
 			status != "" && u.Status != status,
 			roleID != 0 && u.RoleID != roleID,
 			name != "" && !strings.Contains(strings.ToLower(u.FirstName+" "+u.LastName), name),
 			email != "" && !strings.Contains(strings.ToLower(u.Email), email):
-			continue
+			return false
 		}
-		found = append(found, u)
-	}
-	slices.SortFunc(found, func(a, b *user) int {
+		return true
+	})
+	order := func(a, b *user) int {
 		var r int
 		switch sortBy {
 		case "name":
@@ -223,53 +215,17 @@ func listUsers(c *call) (any, *apiError) {
 			return -r
 		}
 		return r
-	})
-	items := []userItem{}
-	for _, u := range page(found, limit, offset) {
-		items = append(items, c.st.userItem(u))
 	}
-	return map[string]any{"users": items, "total": len(found)}, nil
-}
-
-// visibleUser returns the user with that id, or the 404 for it. Users outside
-// the caller's scope are reported as not found (S1).
-func (c *call) visibleUser(id int64) (*user, *apiError) {
-	u := c.st.Users[id]
-	if u == nil || !c.inScope(u.OrgUnitID) {
-		return nil, notFound("User")
-	}
-	return u, nil
+	return listData("users", found, order, limit, offset, c.st.userItem), nil
 }
 
 // getUser is GET /v3/users/{id}. Deleted users stay readable (U6).
 func getUser(c *call) (any, *apiError) {
-	id, err := c.pathID("id")
-	if err != nil {
-		return nil, err
-	}
-	u, err := c.visibleUser(id)
+	u, err := lookup(c, c.st.Users, "User")
 	if err != nil {
 		return nil, err
 	}
 	return c.st.userDetail(u), nil
-}
-
-// field is one decoded body member: whether it was sent, whether it was null,
-// and its value otherwise. PATCH applies exactly the members that were sent.
-type field[T any] struct {
-	set, null bool
-	v         T
-}
-
-// setNullable writes a nullable member onto a record field: the value, or
-// nil when it was null, or (when full) nil when it was not sent.
-func setNullable[T any](dst **T, f field[T], full bool) {
-	switch {
-	case f.set && !f.null:
-		*dst = &f.v
-	case f.set || full:
-		*dst = nil
-	}
 }
 
 // userBody is a decoded Create, Update or Patch User body.
@@ -289,33 +245,20 @@ var userFields = []string{"username", "first_name", "last_name", "ct_user_ou_id"
 // decodeUserBody validates a user body (the 400 step). With patch false
 // (create, PUT) the required members must be present; with patch true every
 // member is optional but null is refused where the field is not nullable.
-func decodeUserBody(o *object, patch bool) (userBody, *apiError) {
+func (c *call) decodeUserBody(patch bool) (userBody, *apiError) {
 	var b userBody
-	// str reads a string member. For a nullable field JSON null is a value (it
-	// clears the field); otherwise null is an error on PATCH and the same as
-	// absent on create and PUT.
-	str := func(f *field[string], name string, required, nullable bool) {
-		switch {
-		case o.isNull(name) && nullable:
-			*f = field[string]{set: true, null: true}
-		case o.isNull(name) && patch:
-			o.fail(name, "must not be null")
-		case required && !patch:
-			f.v, f.set = o.text(name)
-		case o.has(name):
-			f.v, f.set = o.str(name)
-			if f.set && strings.TrimSpace(f.v) == "" && !nullable {
-				o.fail(name, "must not be empty")
-			}
-		}
+	o, err := c.object()
+	if err != nil {
+		return b, err
 	}
-	str(&b.username, "username", true, false)
-	str(&b.firstName, "first_name", true, false)
-	str(&b.lastName, "last_name", true, false)
-	str(&b.status, "user_status", false, false)
-	str(&b.timezone, "timezone", false, false)
-	str(&b.extID, "user_ext_id", false, true)
-	str(&b.ringTo, "agent_ring_to", false, true)
+	// JSON null is a value (it clears the field) where the field is nullable.
+	b.username = textMember(o, "username", true, patch)
+	b.firstName = textMember(o, "first_name", true, patch)
+	b.lastName = textMember(o, "last_name", true, patch)
+	b.status = textMember(o, "user_status", false, patch)
+	b.timezone = textMember(o, "timezone", false, patch)
+	b.extID = nullable(o, "user_ext_id", o.str)
+	b.ringTo = nullable(o, "agent_ring_to", o.str)
 
 	if b.username.set {
 		if a, err := mail.ParseAddress(b.username.v); err != nil || a.Address != b.username.v {
@@ -330,15 +273,7 @@ func decodeUserBody(o *object, patch bool) (userBody, *apiError) {
 		o.fail("user_status", msg)
 	}
 
-	given := func(name string) bool { return o.has(name) && !o.isNull(name) }
-	switch {
-	case given("ct_user_ou_id"):
-		b.ouID.v, b.ouID.set = o.int("ct_user_ou_id")
-	case !patch:
-		o.fail("ct_user_ou_id", "is required")
-	case o.isNull("ct_user_ou_id"):
-		o.fail("ct_user_ou_id", "must not be null")
-	}
+	b.ouID = member(o, "ct_user_ou_id", true, patch, o.int)
 
 	// The role comes as a name ("role") or an id ("role_id"); one is required (U1).
 	var byName, byID field[int]
@@ -359,36 +294,19 @@ func decodeUserBody(o *object, patch bool) (userBody, *apiError) {
 		b.roleID = byName
 	case byID.set:
 		b.roleID = byID
-	case !patch && !given("role") && !given("role_id"):
+	case !patch && !o.given("role") && !o.given("role_id"):
 		o.fail("role", "is required (role or role_id)")
 	}
 	if patch && (o.isNull("role") || o.isNull("role_id")) {
 		o.fail("role", "must not be null")
 	}
 
-	if o.isNull("agent_code") {
-		b.agentCode = field[int64]{set: true, null: true}
-	} else {
-		b.agentCode.v, b.agentCode.set = o.int("agent_code")
-	}
-	if o.isNull("score_call") {
-		b.scoreCall = field[bool]{set: true, null: true}
-	} else {
-		b.scoreCall.v, b.scoreCall.set = o.boolean("score_call")
-	}
-	if o.isNull("access_audio") && patch {
-		o.fail("access_audio", "must not be null")
-	} else {
-		b.accessAudio.v, b.accessAudio.set = o.boolean("access_audio")
-	}
-	if o.isNull("aliases") {
-		b.aliases = field[[]string]{set: true, null: true}
-	} else {
-		b.aliases.v, b.aliases.set = o.strs("aliases")
-	}
-
-	if patch && len(o.errs) == 0 && !slices.ContainsFunc(userFields, o.has) {
-		o.fail("body", "must change at least one field") // X1
+	b.agentCode = nullable(o, "agent_code", o.int)
+	b.scoreCall = nullable(o, "score_call", o.boolean)
+	b.accessAudio = member(o, "access_audio", false, patch, o.boolean)
+	b.aliases = nullable(o, "aliases", o.strs)
+	if patch {
+		o.requireChange(userFields)
 	}
 	return b, o.err()
 }
@@ -406,7 +324,7 @@ func (c *call) knownOrgUnit(b userBody) *apiError {
 // within the caller's hierarchy, else 403.
 func (c *call) orgUnitInScope(b userBody) *apiError {
 	if b.ouID.set && !c.inScope(b.ouID.v) {
-		return errorf(http.StatusForbidden, "org unit %d is outside your hierarchy", b.ouID.v)
+		return outsideHierarchy(b.ouID.v)
 	}
 	return nil
 }
@@ -423,43 +341,28 @@ func (c *call) checkEmail(b userBody, self int64) *apiError {
 // apply writes the body onto u. With full set (create, PUT) the members that
 // were not sent take their defaults; otherwise (PATCH) they stay unchanged.
 func (b userBody) apply(u *user, full bool, st *state) {
-	setTo := func(dst *string, f field[string], def string) {
-		if f.set {
-			*dst = f.v
-		} else if full {
-			*dst = def
-		}
-	}
-	setTo(&u.Email, b.username, u.Email)
-	setTo(&u.FirstName, b.firstName, u.FirstName)
-	setTo(&u.LastName, b.lastName, u.LastName)
+	setValue(&u.Email, b.username, full, u.Email)
+	setValue(&u.FirstName, b.firstName, full, u.FirstName)
+	setValue(&u.LastName, b.lastName, full, u.LastName)
 	if b.ouID.set {
 		u.OrgUnitID = b.ouID.v
 	}
 	if b.roleID.set {
 		u.RoleID = b.roleID.v
 	}
-	setTo(&u.Status, b.status, statusActive)
-	setTo(&u.Timezone, b.timezone, st.OrgUnits[u.OrgUnitID].Timezone) // U3
+	setValue(&u.Status, b.status, full, statusActive)
+	setValue(&u.Timezone, b.timezone, full, st.OrgUnits[u.OrgUnitID].Timezone) // U3
 	setNullable(&u.ExtID, b.extID, full)
 	setNullable(&u.AgentRingTo, b.ringTo, full)
 	setNullable(&u.AgentCode, b.agentCode, full)
 	setNullable(&u.ScoreCall, b.scoreCall, full)
-	if b.accessAudio.set || full {
-		u.AccessAudio = b.accessAudio.v
-	}
-	if b.aliases.set || full {
-		u.Aliases = b.aliases.v // nil when null or absent: encodes as null
-	}
+	setValue(&u.AccessAudio, b.accessAudio, full, false)
+	setValue(&u.Aliases, b.aliases, full, nil) // nil when null or absent: encodes as null
 }
 
 // createUser is POST /v3/users.
 func createUser(c *call) (any, *apiError) {
-	o, err := c.object()
-	if err != nil {
-		return nil, err
-	}
-	b, err := decodeUserBody(o, false)
+	b, err := c.decodeUserBody(false)
 	if err == nil {
 		err = c.knownOrgUnit(b)
 	}
@@ -490,22 +393,14 @@ func updateUser(c *call) (any, *apiError) { return c.editUser(false) }
 func patchUser(c *call) (any, *apiError)  { return c.editUser(true) }
 
 func (c *call) editUser(patch bool) (any, *apiError) {
-	id, err := c.pathID("id")
-	if err != nil {
-		return nil, err
-	}
-	o, err := c.object()
-	if err != nil {
-		return nil, err
-	}
-	b, err := decodeUserBody(o, patch)
+	id, b, err := idAndBody(c, patch, c.decodeUserBody)
 	if err == nil {
 		err = c.knownOrgUnit(b)
 	}
 	if err != nil {
 		return nil, err
 	}
-	u, err := c.visibleUser(id)
+	u, err := visible(c, c.st.Users, id, "User")
 	if err == nil {
 		err = c.orgUnitInScope(b)
 	}
@@ -525,11 +420,7 @@ func (c *call) editUser(patch bool) (any, *apiError) {
 // deleteUser is DELETE /v3/users/{id}: a soft delete (U5, U6). Deleting a
 // deleted user succeeds and changes nothing.
 func deleteUser(c *call) (any, *apiError) {
-	id, err := c.pathID("id")
-	if err != nil {
-		return nil, err
-	}
-	u, err := c.visibleUser(id)
+	u, err := lookup(c, c.st.Users, "User")
 	if err != nil {
 		return nil, err
 	}

@@ -15,58 +15,25 @@ import (
 // (a nil value deletes the member).
 func body(email string, changes map[string]any) map[string]any {
 	b := map[string]any{"username": email, "first_name": "Pat", "last_name": "Lee", "ct_user_ou_id": SalesOrgUnitID, "role": "Standard"}
-	for k, v := range changes {
-		if v == nil {
-			delete(b, k)
-		} else {
-			b[k] = v
-		}
-	}
-	return b
+	return withChanges(b, changes)
 }
 
 // mkUser creates a user and returns its id.
 func mkUser(t testing.TB, s *Server, tok string, b map[string]any) int64 {
 	t.Helper()
-	r := send(t, "POST", s.URL+"/users", tok, b).want(t, 200)
-	var d struct {
-		UserID int64 `json:"userId"`
-	}
-	r.data(t, &d)
-	if d.UserID == 0 {
-		t.Fatalf("no userId in %s", r.body)
-	}
-	return d.UserID
+	return createdID(t, send(t, "POST", s.URL+"/users", tok, b), "userId")
 }
 
 // getUserMap reads a user as a generic map, so tests see the wire form.
 func getUserMap(t testing.TB, s *Server, tok string, id int64) map[string]any {
 	t.Helper()
-	r := send(t, "GET", fmt.Sprintf("%s/users/%d", s.URL, id), tok, nil).want(t, 200)
-	var m map[string]any
-	r.data(t, &m)
-	return m
+	return getData[map[string]any](t, s, tok, fmt.Sprintf("/users/%d", id))
 }
 
 // listIDs lists users with the query and returns their ids and the total.
 func listIDs(t testing.TB, s *Server, tok, query string) ([]int64, int) {
 	t.Helper()
-	r := send(t, "GET", s.URL+"/users/list?"+query, tok, nil).want(t, 200)
-	var d struct {
-		Users []struct {
-			ID int64 `json:"ct_user_id"`
-		} `json:"users"`
-		Total *int `json:"total"`
-	}
-	r.data(t, &d)
-	if d.Users == nil || d.Total == nil {
-		t.Fatalf("list without users or total: %s", r.env.Data)
-	}
-	ids := []int64{}
-	for _, u := range d.Users {
-		ids = append(ids, u.ID)
-	}
-	return ids, *d.Total
+	return pageIDs(t, s, tok, "/users/list?"+query, "users", "ct_user_id")
 }
 
 var listFields = []string{"first_name", "last_name", "email", "user_ext_id", "ct_user_id", "status", "agent_ring_to",

@@ -3,10 +3,7 @@ package convirzatest
 import (
 	"cmp"
 	"encoding/json"
-	"math"
-	"net/http"
 	"net/url"
-	"slices"
 	"strings"
 	"time"
 )
@@ -41,6 +38,8 @@ type webhook struct {
 	Created      time.Time     `json:"created"`
 	Modified     time.Time     `json:"modified"`
 }
+
+func (w *webhook) owner() int64 { return w.OrgUnitID }
 
 // staticParam is a name and value sent with every delivery; the same in
 // state and on the wire.
@@ -77,7 +76,7 @@ func webhookJSON(w *webhook) webhookItem {
 // webhook whose org unit the caller cannot see is not found (S1).
 func (c *call) visibleWebhook(id int64) (*webhook, *apiError) {
 	w := c.st.Webhooks[id]
-	if w == nil || c.st.orgUnit(w.OrgUnitID) == nil || !c.inScope(w.OrgUnitID) {
+	if w == nil || !c.seesOrgUnit(w.OrgUnitID) {
 		return nil, notFound("Webhook")
 	}
 	return w, nil
@@ -88,27 +87,17 @@ func (c *call) visibleWebhook(id int64) (*webhook, *apiError) {
 // 403, like List Users.
 func listWebhooks(c *call) (any, *apiError) {
 	q := c.query()
-	ouID := q.int("org_unit_id", c.caller.OrgUnitID, 1, math.MaxInt64)
+	ouID := c.orgUnitFilter(q)
 	status := q.enum("status", "", statusActive, statusInactive)
 	limit, offset := q.paging(100)
-	if err := q.err(); err != nil {
+	if err := c.listScope(q, ouID); err != nil {
 		return nil, err
 	}
-	if c.st.orgUnit(ouID) == nil || !c.inScope(ouID) {
-		return nil, errorf(http.StatusForbidden, "org unit %d is outside your hierarchy", ouID)
-	}
-	var found []*webhook
-	for _, w := range c.st.Webhooks {
-		if c.st.orgUnit(w.OrgUnitID) != nil && c.st.within(ouID, w.OrgUnitID) && (status == "" || w.Status == status) {
-			found = append(found, w)
-		}
-	}
-	slices.SortFunc(found, func(a, b *webhook) int { return cmp.Compare(a.ID, b.ID) })
-	items := []webhookItem{}
-	for _, w := range page(found, limit, offset) {
-		items = append(items, webhookJSON(w))
-	}
-	return map[string]any{"webhooks": items, "total": len(found)}, nil
+	found := under(c.st, c.st.Webhooks, ouID, func(w *webhook) bool {
+		return c.st.orgUnit(w.OrgUnitID) != nil && (status == "" || w.Status == status)
+	})
+	byID := func(a, b *webhook) int { return cmp.Compare(a.ID, b.ID) }
+	return listData("webhooks", found, byID, limit, offset, webhookJSON), nil
 }
 
 // getWebhook is GET /v3/webhooks/{id}.
@@ -139,46 +128,24 @@ var webhookFields = []string{"webhook_name", "webhook_url", "org_unit_id", "trig
 // included (S7). With patch false (create, PUT) webhook_name and webhook_url
 // are required; with patch true null is refused on every member, none being
 // nullable. In create and PUT, null counts as absent.
-func (c *call) decodeWebhookBody(o *object, patch bool) (webhookBody, *apiError) {
+func (c *call) decodeWebhookBody(patch bool) (webhookBody, *apiError) {
 	var b webhookBody
-	given := func(name string) bool {
-		if o.isNull(name) && patch {
-			o.fail(name, "must not be null")
-		}
-		return o.has(name) && !o.isNull(name)
+	o, err := c.object()
+	if err != nil {
+		return b, err
 	}
-	if !patch || given("webhook_name") {
-		b.name.v, b.name.set = o.text("webhook_name")
+	b.name = textMember(o, "webhook_name", true, patch)
+	if b.url = textMember(o, "webhook_url", true, patch); b.url.set && !absoluteHTTPURL(b.url.v) {
+		o.fail("webhook_url", "must be an absolute http or https URL")
 	}
-	if !patch || given("webhook_url") {
-		if b.url.v, b.url.set = o.text("webhook_url"); b.url.set && !absoluteHTTPURL(b.url.v) {
-			o.fail("webhook_url", "must be an absolute http or https URL")
-		}
+	b.orgUnitID = c.orgUnitMember(o, patch)
+	if b.trigger = member(o, "trigger", false, patch, o.str); b.trigger.set && b.trigger.v != triggerPostCall && b.trigger.v != triggerPreCall {
+		o.fail("trigger", "must be post_call or pre_call")
 	}
-	if given("org_unit_id") {
-		if b.orgUnitID.v, b.orgUnitID.set = o.int("org_unit_id"); b.orgUnitID.set {
-			if id := b.orgUnitID.v; c.st.orgUnit(id) == nil || !c.inScope(id) {
-				o.fail("org_unit_id", "org unit does not exist or is outside your hierarchy")
-			}
-		}
-	}
-	if given("trigger") {
-		b.trigger.v, b.trigger.set = o.str("trigger")
-		if b.trigger.set && b.trigger.v != triggerPostCall && b.trigger.v != triggerPreCall {
-			o.fail("trigger", "must be post_call or pre_call")
-		}
-	}
-	if given("static_params") {
-		b.params.v, b.params.set = staticParams(o)
-	}
-	if given("status") {
-		b.status.v, b.status.set = o.str("status")
-		if b.status.set && b.status.v != statusActive && b.status.v != statusInactive {
-			o.fail("status", "must be active or inactive")
-		}
-	}
-	if patch && len(o.errs) == 0 && !slices.ContainsFunc(webhookFields, o.has) {
-		o.fail("body", "must change at least one field") // X1
+	b.params = member(o, "static_params", false, patch, o.staticParams)
+	b.status = statusMember(o, "status", patch)
+	if patch {
+		o.requireChange(webhookFields)
 	}
 	return b, o.err()
 }
@@ -192,9 +159,9 @@ func absoluteHTTPURL(s string) bool {
 
 // staticParams reads static_params: an array of {field_name, static_value},
 // both strings, the name not empty.
-func staticParams(o *object) ([]staticParam, bool) {
+func (o *object) staticParams(name string) ([]staticParam, bool) {
 	var raw []map[string]json.RawMessage
-	if !o.value("static_params", &raw, "must be an array of {field_name, static_value}") {
+	if !o.value(name, &raw, "must be an array of {field_name, static_value}") {
 		return nil, false
 	}
 	params := []staticParam{}
@@ -203,7 +170,7 @@ func staticParams(o *object) ([]staticParam, bool) {
 		errName := json.Unmarshal(m["field_name"], &p.FieldName)
 		errValue := json.Unmarshal(m["static_value"], &p.StaticValue)
 		if m == nil || errName != nil || errValue != nil || strings.TrimSpace(p.FieldName) == "" {
-			o.fail("static_params", "each entry needs a non-empty field_name and a string static_value")
+			o.fail(name, "each entry needs a non-empty field_name and a string static_value")
 			return nil, false
 		}
 		params = append(params, p)
@@ -215,37 +182,20 @@ func staticParams(o *object) ([]staticParam, bool) {
 // were not sent take their defaults; otherwise (PATCH) they stay unchanged.
 // A PUT without org_unit_id keeps the webhook where it is.
 func (b webhookBody) apply(w *webhook, full bool, now time.Time) {
-	set := func(dst *string, f field[string], def string) {
-		switch {
-		case f.set:
-			*dst = f.v
-		case full:
-			*dst = def
-		}
-	}
-	set(&w.Name, b.name, w.Name)
-	set(&w.URL, b.url, w.URL)
-	set(&w.Trigger, b.trigger, triggerPostCall)
-	set(&w.Status, b.status, statusActive)
+	setValue(&w.Name, b.name, full, w.Name)
+	setValue(&w.URL, b.url, full, w.URL)
+	setValue(&w.Trigger, b.trigger, full, triggerPostCall)
+	setValue(&w.Status, b.status, full, statusActive)
 	if b.orgUnitID.set {
 		w.OrgUnitID = b.orgUnitID.v
 	}
-	switch {
-	case b.params.set:
-		w.StaticParams = b.params.v
-	case full:
-		w.StaticParams = []staticParam{}
-	}
+	setValue(&w.StaticParams, b.params, full, []staticParam{})
 	w.Modified = now
 }
 
 // createWebhook is POST /v3/webhooks. The org unit defaults to the caller's.
 func createWebhook(c *call) (any, *apiError) {
-	o, err := c.object()
-	if err != nil {
-		return nil, err
-	}
-	b, err := c.decodeWebhookBody(o, false)
+	b, err := c.decodeWebhookBody(false)
 	if err != nil {
 		return nil, err
 	}
@@ -261,15 +211,7 @@ func updateWebhook(c *call) (any, *apiError) { return c.editWebhook(false) }
 func patchWebhook(c *call) (any, *apiError)  { return c.editWebhook(true) }
 
 func (c *call) editWebhook(patch bool) (any, *apiError) {
-	id, err := c.pathID("id")
-	if err != nil {
-		return nil, err
-	}
-	o, err := c.object()
-	if err != nil {
-		return nil, err
-	}
-	b, err := c.decodeWebhookBody(o, patch)
+	id, b, err := idAndBody(c, patch, c.decodeWebhookBody)
 	if err != nil {
 		return nil, err
 	}

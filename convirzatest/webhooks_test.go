@@ -11,54 +11,22 @@ import (
 // hookBody returns a valid Create Webhook body, with changes applied (a nil
 // value deletes the member).
 func hookBody(name string, changes map[string]any) map[string]any {
-	b := map[string]any{"webhook_name": name, "webhook_url": "https://crm.example.com/hooks/convirza"}
-	for k, v := range changes {
-		if v == nil {
-			delete(b, k)
-		} else {
-			b[k] = v
-		}
-	}
-	return b
+	return withChanges(map[string]any{"webhook_name": name, "webhook_url": "https://crm.example.com/hooks/convirza"}, changes)
 }
 
 func mkHook(t testing.TB, s *Server, tok string, b map[string]any) int64 {
 	t.Helper()
-	r := send(t, "POST", s.URL+"/webhooks", tok, b).want(t, http.StatusOK)
-	var d map[string]int64
-	r.data(t, &d)
-	if d["webhookId"] == 0 || len(d) != 1 {
-		t.Fatalf("create reply %s", r.env.Data)
-	}
-	return d["webhookId"]
+	return createdID(t, send(t, "POST", s.URL+"/webhooks", tok, b), "webhookId")
 }
 
 func getHook(t testing.TB, s *Server, tok string, id int64) map[string]any {
 	t.Helper()
-	r := send(t, "GET", fmt.Sprintf("%s/webhooks/%d", s.URL, id), tok, nil).want(t, http.StatusOK)
-	var m map[string]any
-	r.data(t, &m)
-	return m
+	return getData[map[string]any](t, s, tok, fmt.Sprintf("/webhooks/%d", id))
 }
 
 func hookIDs(t testing.TB, s *Server, tok, query string) ([]int64, int) {
 	t.Helper()
-	r := send(t, "GET", s.URL+"/webhooks?"+query, tok, nil).want(t, http.StatusOK)
-	var d struct {
-		Webhooks []struct {
-			ID int64 `json:"webhook_id"`
-		} `json:"webhooks"`
-		Total *int `json:"total"`
-	}
-	r.data(t, &d)
-	if d.Webhooks == nil || d.Total == nil {
-		t.Fatalf("list without webhooks or total: %s", r.env.Data)
-	}
-	ids := []int64{}
-	for _, w := range d.Webhooks {
-		ids = append(ids, w.ID)
-	}
-	return ids, *d.Total
+	return pageIDs(t, s, tok, "/webhooks?"+query, "webhooks", "webhook_id")
 }
 
 var webhookItemFields = []string{"org_unit_id", "static_params", "status", "trigger", "webhook_created", "webhook_id",
