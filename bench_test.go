@@ -222,6 +222,23 @@ func (bl *baseline) get(ctx context.Context, path string, out any) error {
 	return err
 }
 
+// handGet is the hand-written GET of the page baselines: the request with
+// its bearer, Do, and io.ReadAll of the body.
+func handGet(b *testing.B, ctx context.Context, hc *http.Client, url string) []byte {
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	req.Header.Set("Authorization", "Bearer "+benchToken)
+	resp, err := hc.Do(req)
+	if err != nil {
+		b.Fatal(err)
+	}
+	body, err := io.ReadAll(resp.Body)
+	_ = resp.Body.Close()
+	if err != nil {
+		b.Fatal(err)
+	}
+	return body
+}
+
 // getUser is the baseline's Users.Get: the same User type as the SDK.
 func (bl *baseline) getUser(ctx context.Context, id int64) (*User, error) {
 	u := new(User)
@@ -417,17 +434,7 @@ func BenchmarkUsersPage200(b *testing.B) {
 		b.ReportAllocs()
 		defer cpuMeter(b)()
 		for b.Loop() {
-			req, _ := http.NewRequestWithContext(ctx, http.MethodGet, s.base+"/users/list?limit=200", nil)
-			req.Header.Set("Authorization", "Bearer "+benchToken)
-			resp, err := hc.Do(req)
-			if err != nil {
-				b.Fatal(err)
-			}
-			body, err := io.ReadAll(resp.Body)
-			_ = resp.Body.Close()
-			if err != nil {
-				b.Fatal(err)
-			}
+			body := handGet(b, ctx, hc, s.base+"/users/list?limit=200")
 			var p plainUsersPage
 			if err := json.Unmarshal(body, &p); err != nil || len(p.Data.Users) != benchPage {
 				b.Fatal(err)
@@ -498,17 +505,7 @@ func BenchmarkCallsPage200(b *testing.B) {
 		b.ReportAllocs()
 		defer cpuMeter(b)()
 		for b.Loop() {
-			req, _ := http.NewRequestWithContext(ctx, http.MethodGet, s.base+"/conversations/calls?limit=200", nil)
-			req.Header.Set("Authorization", "Bearer "+benchToken)
-			resp, err := hc.Do(req)
-			if err != nil {
-				b.Fatal(err)
-			}
-			body, err := io.ReadAll(resp.Body)
-			_ = resp.Body.Close()
-			if err != nil {
-				b.Fatal(err)
-			}
+			body := handGet(b, ctx, hc, s.base+"/conversations/calls?limit=200")
 			var p plainCallsPage
 			if err := json.Unmarshal(body, &p); err != nil || len(p.Data.Calls) != benchPage {
 				b.Fatal(err)
@@ -656,18 +653,7 @@ func BenchmarkUsersAll(b *testing.B) {
 		hc := &http.Client{Transport: defaultTransport()}
 		run(b, func(yield func(int64)) {
 			for offset := 0; ; {
-				req, _ := http.NewRequestWithContext(ctx, http.MethodGet,
-					s.base+"/users/list?limit=200&offset="+strconv.Itoa(offset), nil)
-				req.Header.Set("Authorization", "Bearer "+benchToken)
-				resp, err := hc.Do(req)
-				if err != nil {
-					b.Fatal(err)
-				}
-				body, err := io.ReadAll(resp.Body)
-				_ = resp.Body.Close()
-				if err != nil {
-					b.Fatal(err)
-				}
+				body := handGet(b, ctx, hc, s.base+"/users/list?limit=200&offset="+strconv.Itoa(offset))
 				var p plainUsersPage
 				if err := json.Unmarshal(body, &p); err != nil {
 					b.Fatal(err)
