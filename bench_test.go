@@ -447,12 +447,18 @@ func BenchmarkUsersPage200(b *testing.B) {
 // SDK's decoding of an answer (envelope, list keys, User with Raw) against
 // json.Unmarshal of the same bytes into plain structs, with no network.
 func BenchmarkUsersPage200Decode(b *testing.B) {
-	s := newBenchServer(b) // only for its bytes
-	body := s.page
+	benchPageDecode[User](b, usersListPath, newBenchServer(b).page,
+		func(p *plainUsersPage) int { return len(p.Data.Users) })
+}
+
+// benchPageDecode runs the SDK's decoding of a list answer body (into
+// listData[T]) beside json.Unmarshal of the same bytes into the plain page
+// P, whose items count gives.
+func benchPageDecode[T any, P any](b *testing.B, path string, body []byte, count func(*P) int) {
 	b.Run("SDK", func(b *testing.B) {
-		c := benchClient(b, s)
-		st := &callState{method: http.MethodGet, path: usersListPath}
-		r := &request{method: http.MethodGet, path: usersListPath}
+		c := benchClient(b, newBenchServer(b))
+		st := &callState{method: http.MethodGet, path: path}
+		r := &request{method: http.MethodGet, path: path}
 		rd := bytes.NewReader(body)
 		resp := &http.Response{StatusCode: http.StatusOK, Header: http.Header{}, ContentLength: int64(len(body))}
 		b.SetBytes(int64(len(body)))
@@ -461,7 +467,7 @@ func BenchmarkUsersPage200Decode(b *testing.B) {
 		for b.Loop() {
 			rd.Reset(body)
 			resp.Body = io.NopCloser(rd)
-			var data listData[User]
+			var data listData[T]
 			if _, err := c.decode(resp, st, r, &data); err != nil || len(data.items()) != benchPage {
 				b.Fatal(err)
 			}
@@ -472,8 +478,8 @@ func BenchmarkUsersPage200Decode(b *testing.B) {
 		b.ReportAllocs()
 		defer cpuMeter(b)()
 		for b.Loop() {
-			var p plainUsersPage
-			if err := json.Unmarshal(body, &p); err != nil || len(p.Data.Users) != benchPage {
+			var p P
+			if err := json.Unmarshal(body, &p); err != nil || count(&p) != benchPage {
 				b.Fatal(err)
 			}
 		}
@@ -517,37 +523,8 @@ func BenchmarkCallsPage200(b *testing.B) {
 // BenchmarkCallsPage200Decode isolates the decoding of the same calls page,
 // as BenchmarkUsersPage200Decode does for users.
 func BenchmarkCallsPage200Decode(b *testing.B) {
-	s := newBenchServer(b)
-	body := s.calls
-	b.Run("SDK", func(b *testing.B) {
-		c := benchClient(b, s)
-		st := &callState{method: http.MethodGet, path: callsPath}
-		r := &request{method: http.MethodGet, path: callsPath}
-		rd := bytes.NewReader(body)
-		resp := &http.Response{StatusCode: http.StatusOK, Header: http.Header{}, ContentLength: int64(len(body))}
-		b.SetBytes(int64(len(body)))
-		b.ReportAllocs()
-		defer cpuMeter(b)()
-		for b.Loop() {
-			rd.Reset(body)
-			resp.Body = io.NopCloser(rd)
-			var data listData[Call]
-			if _, err := c.decode(resp, st, r, &data); err != nil || len(data.items()) != benchPage {
-				b.Fatal(err)
-			}
-		}
-	})
-	b.Run("Baseline", func(b *testing.B) {
-		b.SetBytes(int64(len(body)))
-		b.ReportAllocs()
-		defer cpuMeter(b)()
-		for b.Loop() {
-			var p plainCallsPage
-			if err := json.Unmarshal(body, &p); err != nil || len(p.Data.Calls) != benchPage {
-				b.Fatal(err)
-			}
-		}
-	})
+	benchPageDecode[Call](b, callsPath, newBenchServer(b).calls,
+		func(p *plainCallsPage) int { return len(p.Data.Calls) })
 }
 
 // heapSampler records the peak of the live heap above a starting point:
