@@ -22,9 +22,6 @@ const (
 	authProfilePath = "/auth/profile"
 )
 
-// refreshAhead is how long before its expiry an access token is renewed.
-const refreshAhead = 5 * time.Minute
-
 // AuthService logs in, refreshes and revokes tokens, and reads the profile
 // of the authenticated user. A client made WithCredentials calls it by
 // itself; use it directly to manage tokens by hand.
@@ -43,7 +40,10 @@ type Token struct {
 	// and refresh tokens (the API's expires_in and refresh_expires_in).
 	Expiry        time.Time `json:"expiry"`
 	RefreshExpiry time.Time `json:"refresh_expiry"`
-	User          TokenUser `json:"user"`
+	// IssuedAt is when the client received the pair. With Expiry it gives
+	// the token's lifetime, which sets how early it is renewed.
+	IssuedAt time.Time `json:"issued_at,omitzero"`
+	User     TokenUser `json:"user"`
 }
 
 // TokenUser is the user a token belongs to.
@@ -113,6 +113,7 @@ func (a *authAnswer) token(now time.Time) (*Token, error) {
 		TokenType:     firstNonEmpty(w.TokenType, "Bearer"),
 		Expiry:        expiry(w.ExpiresIn, now),
 		RefreshExpiry: expiry(w.RefreshExpiresIn, now),
+		IssuedAt:      now,
 		User:          w.User,
 	}, nil
 }
@@ -140,7 +141,7 @@ func (s *AuthService) Login(ctx context.Context, email, password string, opts ..
 		Email    string `json:"email"`
 		Password string `json:"password"`
 	}{email, password}
-	return s.tokenCall(ctx, authLoginPath, body, opts)
+	return s.tokenCall(ctx, authLoginPath, body, []string{password}, opts)
 }
 
 // Refresh exchanges a refresh token for a new pair. Refresh tokens are
@@ -155,12 +156,15 @@ func (s *AuthService) Refresh(ctx context.Context, refreshToken string, opts ...
 	body := struct {
 		RefreshToken string `json:"refresh_token"`
 	}{refreshToken}
-	return s.tokenCall(ctx, authRefreshPath, body, opts)
+	return s.tokenCall(ctx, authRefreshPath, body, []string{refreshToken}, opts)
 }
 
-func (s *AuthService) tokenCall(ctx context.Context, path string, body any, opts []RequestOption) (*Token, error) {
+// tokenCall sends a login or a refresh, whose body holds secrets: they are
+// never printed, even when the server echoes them.
+func (s *AuthService) tokenCall(ctx context.Context, path string, body any, secrets []string, opts []RequestOption) (*Token, error) {
 	var ans authAnswer
-	if err := s.c.send(ctx, &request{method: "POST", path: path, body: body, auth: true}, &ans, opts); err != nil {
+	r := &request{method: "POST", path: path, body: body, auth: true, secrets: secrets}
+	if err := s.c.send(ctx, r, &ans, opts); err != nil {
 		return nil, err
 	}
 	return ans.token(time.Now())
@@ -192,7 +196,7 @@ func (s *AuthService) Revoke(ctx context.Context, token string, kind TokenKind, 
 	}{token, kind}
 	// Revoking is idempotent, so it is safe to retry like a GET.
 	opts = append([]RequestOption{WithRetryNonIdempotent()}, opts...)
-	return s.c.send(ctx, &request{method: "POST", path: authRevokePath, body: body, auth: true}, nil, opts)
+	return s.c.send(ctx, &request{method: "POST", path: authRevokePath, body: body, auth: true, secrets: []string{token}}, nil, opts)
 }
 
 // Profile is the authenticated user.
@@ -231,6 +235,18 @@ type TokenStore interface {
 	Save(ctx context.Context, tok *Token) error
 }
 
+// TokenLocker is implemented by a TokenStore that several processes share
+// (FileTokenStore). A client made WithCredentials holds the lock for the
+// whole of each renewal and loads the pair again under it: when another
+// process saved a different pair meanwhile, that pair is used instead of
+// refreshing, since the refresh token this process holds may have been
+// spent already.
+type TokenLocker interface {
+	// LockTokens blocks until the caller holds the store's exclusive lock,
+	// or ctx ends; unlock releases it.
+	LockTokens(ctx context.Context) (unlock func(), err error)
+}
+
 // MemoryTokenStore is the default TokenStore: it keeps the pair in memory.
 // Its zero value is ready to use.
 type MemoryTokenStore struct {
@@ -265,6 +281,9 @@ func (m *MemoryTokenStore) String() string {
 // tokenSource gives the access token for the next attempt.
 type tokenSource interface {
 	token(ctx context.Context) (string, error)
+	// secrets lists what the source holds that must never be printed, so
+	// that server text echoing it can be redacted.
+	secrets() []string
 }
 
 // refresher is a tokenSource that can replace a token the server refused.
@@ -284,14 +303,24 @@ type staticToken struct{ tok secret }
 
 func (s *staticToken) token(context.Context) (string, error) { return string(s.tok), nil }
 
+func (s *staticToken) secrets() []string { return []string{string(s.tok)} }
+
 // String describes the source without its secret.
 func (s *staticToken) String() string { return "convirza.staticToken{<redacted>}" }
 
 // Format makes every fmt verb, %#v included, print String.
 func (s *staticToken) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(s.String())) }
 
-// oauth2Source is the source of WithTokenSource.
-type oauth2Source struct{ ts oauth2.TokenSource }
+// oauth2Source is the source of WithTokenSource. oauth2.TokenSource.Token
+// takes no context, so it runs in a goroutine of its own that a caller stops
+// waiting for when its context ends; the goroutines that ask while one runs
+// share its answer, so at most one Token call runs at a time, and no
+// goroutine outlives it.
+type oauth2Source struct {
+	ts     oauth2.TokenSource
+	flight flightGroup[string]
+	last   atomic.Pointer[string] // the last token, for redaction
+}
 
 // String describes the source without asking it for a token.
 func (s *oauth2Source) String() string { return fmt.Sprintf("convirza.oauth2Source{%T}", s.ts) }
@@ -299,12 +328,41 @@ func (s *oauth2Source) String() string { return fmt.Sprintf("convirza.oauth2Sour
 // Format makes every fmt verb, %#v included, print String.
 func (s *oauth2Source) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(s.String())) }
 
-func (s *oauth2Source) token(context.Context) (string, error) {
+func (s *oauth2Source) token(ctx context.Context) (string, error) {
+	f, lead := s.flight.join()
+	if lead {
+		go func() {
+			tok, err := s.fetch()
+			s.flight.finish(f, tok, err)
+		}()
+	}
+	return f.wait(ctx)
+}
+
+func (s *oauth2Source) fetch() (tok string, err error) {
+	defer func() {
+		// A panic in the user's source must not kill the process from a
+		// goroutine no caller can recover in.
+		if p := recover(); p != nil {
+			err = fmt.Errorf("convirza: token source panicked: %v", p)
+		}
+	}()
 	t, err := s.ts.Token()
 	if err != nil {
 		return "", fmt.Errorf("convirza: token source: %w", err)
 	}
+	if t == nil || t.AccessToken == "" {
+		return "", errors.New("convirza: token source: empty access token")
+	}
+	s.last.Store(&t.AccessToken)
 	return t.AccessToken, nil
+}
+
+func (s *oauth2Source) secrets() []string {
+	if t := s.last.Load(); t != nil {
+		return []string{*t}
+	}
+	return nil
 }
 
 // secret is a string that never prints.
@@ -315,111 +373,3 @@ func (s secret) Format(f fmt.State, _ rune)   { _, _ = f.Write([]byte(s.String()
 func (secret) LogValue() slog.Value           { return slog.StringValue("<redacted>") }
 func (s secret) GoString() string             { return s.String() }
 func (s secret) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
-
-// credentialsSource is the token source of WithCredentials. Reading a fresh
-// token takes no lock; renewing (a refresh, or a login when there is no
-// usable refresh token) runs under a one-slot semaphore, so however many
-// goroutines find the token stale, one renews and the others take its
-// result. Waiting honours the context.
-type credentialsSource struct {
-	auth     *AuthService
-	email    string
-	password secret
-	store    TokenStore
-	now      func() time.Time
-
-	cur  atomic.Pointer[Token]
-	sem  chan struct{} // holds the right to renew; guards the fields below
-	init bool          // store loaded
-	// pending is a pair the store refused to save; it is saved (and only
-	// then used) at the next renewal, so it is never lost.
-	pending *Token
-}
-
-func newCredentialsSource(auth *AuthService, email, password string, store TokenStore) *credentialsSource {
-	return &credentialsSource{auth: auth, email: email, password: secret(password), store: store,
-		now: time.Now, sem: make(chan struct{}, 1)}
-}
-
-// String describes the source without its secrets.
-func (s *credentialsSource) String() string {
-	return "convirza.credentials{email: " + s.email + ", password: <redacted>}"
-}
-
-// Format makes every fmt verb, %#v included, print String.
-func (s *credentialsSource) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(s.String())) }
-
-func (s *credentialsSource) fresh(t *Token) bool {
-	return t.Expiry.IsZero() || s.now().Add(refreshAhead).Before(t.Expiry)
-}
-
-func (s *credentialsSource) token(ctx context.Context) (string, error) {
-	if t := s.cur.Load(); t != nil && s.fresh(t) {
-		return t.AccessToken, nil
-	}
-	return s.renew(ctx, "")
-}
-
-func (s *credentialsSource) invalidate(ctx context.Context, used string) error {
-	_, err := s.renew(ctx, used)
-	return err
-}
-
-// renew returns a usable access token, renewing it when the current one is
-// stale, or is refused (stale != "") and still current.
-func (s *credentialsSource) renew(ctx context.Context, refused string) (string, error) {
-	select {
-	case s.sem <- struct{}{}:
-	case <-ctx.Done():
-		return "", ctx.Err()
-	}
-	defer func() { <-s.sem }()
-
-	if !s.init {
-		t, err := s.store.Load(ctx)
-		if err != nil {
-			return "", fmt.Errorf("convirza: loading tokens: %w", err)
-		}
-		if t != nil {
-			s.cur.Store(t)
-		}
-		s.init = true
-	}
-	cur := s.cur.Load()
-	if s.pending != nil {
-		cur = s.pending
-	} else if cur != nil && (refused == "" && s.fresh(cur) || refused != "" && cur.AccessToken != refused) {
-		return cur.AccessToken, nil
-	}
-
-	next := s.pending
-	if next == nil {
-		var err error
-		if next, err = s.fetch(ctx, cur); err != nil {
-			return "", err
-		}
-	}
-	if err := s.store.Save(ctx, next); err != nil {
-		s.pending = next
-		return "", fmt.Errorf("convirza: saving the new token pair: %w", err)
-	}
-	s.pending = nil
-	s.cur.Store(next)
-	return next.AccessToken, nil
-}
-
-// fetch gets a new pair: by refresh while the refresh token lives, else by
-// logging in.
-func (s *credentialsSource) fetch(ctx context.Context, cur *Token) (*Token, error) {
-	if cur != nil && cur.RefreshToken != "" && (cur.RefreshExpiry.IsZero() || s.now().Before(cur.RefreshExpiry)) {
-		next, err := s.auth.Refresh(ctx, cur.RefreshToken)
-		if err == nil {
-			return next, nil
-		}
-		// A used, revoked or expired refresh token: log in again.
-		if !errors.Is(err, ErrUnauthorized) && !errors.Is(err, ErrBadRequest) {
-			return nil, err
-		}
-	}
-	return s.auth.Login(ctx, s.email, string(s.password))
-}

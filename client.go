@@ -92,7 +92,7 @@ func NewClient(opts ...Option) (*Client, error) {
 	case s.staticToken != "":
 		c.tokens = &staticToken{tok: secret(s.staticToken)}
 	case s.tokenSource != nil:
-		c.tokens = &oauth2Source{s.tokenSource}
+		c.tokens = &oauth2Source{ts: s.tokenSource}
 	case s.email != "":
 		store := s.store
 		if store == nil {
@@ -129,7 +129,7 @@ func (c *Client) newRetryClient(s settings) *retryablehttp.Client {
 	}
 	hc := &http.Client{
 		Transport:     &authTransport{c: c, next: next},
-		CheckRedirect: base.CheckRedirect,
+		CheckRedirect: c.checkRedirect(base.CheckRedirect),
 		Jar:           base.Jar,
 		Timeout:       base.Timeout,
 	}

@@ -3,7 +3,6 @@ package convirza
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"iter"
 	"net/http"
 	"slices"
@@ -260,18 +259,9 @@ type ReferenceCache[T any] struct {
 	items   []T
 	valid   bool
 	expires time.Time
-	gen     uint64     // bumped by Invalidate: a fetch started before is not kept
-	flight  *flight[T] // the fetch in progress, if any
+	gen     uint64 // bumped by Invalidate: a fetch started before is not kept
+	flight  flightGroup[[]T]
 }
-
-// flight is one fetch that several Get calls wait for.
-type flight[T any] struct {
-	done  chan struct{} // closed once items and err are set
-	items []T
-	err   error
-}
-
-var errFetchPanicked = errors.New("convirza: reference list fetch panicked")
 
 // NewReferenceCache returns a cache of the list that fetch returns, kept for
 // ttl after each successful fetch. Errors are not cached. With a ttl of zero
@@ -284,55 +274,35 @@ func NewReferenceCache[T any](fetch func(context.Context, ...RequestOption) ([]T
 // older than the time to live. Each call gets its own copy of the slice
 // (the items themselves are shared: treat them as read-only).
 func (c *ReferenceCache[T]) Get(ctx context.Context) ([]T, error) {
-	for {
-		c.mu.Lock()
-		if c.valid && c.now().Before(c.expires) {
-			items := c.items
-			c.mu.Unlock()
-			return slices.Clone(items), nil
+	if items, ok := c.cached(); ok {
+		return slices.Clone(items), nil
+	}
+	items, err := c.flight.do(ctx, func() ([]T, error) {
+		if items, ok := c.cached(); ok {
+			return items, nil // filled by the flight that just ended
 		}
-		f := c.flight
-		if f == nil {
-			f = &flight[T]{done: make(chan struct{})}
-			c.flight = f
-			gen := c.gen
-			c.mu.Unlock()
-			c.run(ctx, f, gen)
-			return slices.Clone(f.items), f.err
+		c.mu.Lock()
+		gen := c.gen
+		c.mu.Unlock()
+		items, err := c.fetch(ctx)
+		if err != nil {
+			return nil, err
+		}
+		c.mu.Lock()
+		if gen == c.gen { // not invalidated meanwhile
+			c.items, c.valid, c.expires = items, true, c.now().Add(c.ttl)
 		}
 		c.mu.Unlock()
-		select {
-		case <-f.done:
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		}
-		if f.err == nil {
-			return slices.Clone(f.items), nil
-		}
-		if !errors.Is(f.err, context.Canceled) && !errors.Is(f.err, context.DeadlineExceeded) {
-			return nil, f.err
-		}
-		// The fetching caller gave up: fetch again with this context.
-	}
+		return items, nil
+	})
+	return slices.Clone(items), err
 }
 
-// run fetches into f and, unless Invalidate was called meanwhile, keeps the
-// result. Waiters are released even if fetch panics.
-func (c *ReferenceCache[T]) run(ctx context.Context, f *flight[T], gen uint64) {
-	f.err = errFetchPanicked
-	defer func() {
-		c.mu.Lock()
-		if f.err == nil && gen == c.gen {
-			c.items, c.valid, c.expires = f.items, true, c.now().Add(c.ttl)
-		}
-		c.flight = nil
-		c.mu.Unlock()
-		close(f.done)
-	}()
-	f.items, f.err = c.fetch(ctx)
-	if f.err != nil {
-		f.items = nil
-	}
+// cached returns the list while it is valid.
+func (c *ReferenceCache[T]) cached() ([]T, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.items, c.valid && c.now().Before(c.expires)
 }
 
 // Invalidate drops the cached list: the next Get fetches it again.

@@ -322,9 +322,9 @@ func TestReferenceCacheReleasesWaitersWhenFetchPanics(t *testing.T) {
 		panic("bad fetch")
 	}, time.Minute)
 	assert.PanicsWithValue(t, "bad fetch", func() { _, _ = cache.Get(context.Background()) })
-	cache.mu.Lock()
-	defer cache.mu.Unlock()
-	assert.Nil(t, cache.flight, "no flight left behind")
+	cache.flight.mu.Lock()
+	defer cache.flight.mu.Unlock()
+	assert.Nil(t, cache.flight.cur, "no flight left behind")
 }
 
 func TestReferenceCacheWithoutTTLFetchesEveryTime(t *testing.T) {

@@ -149,6 +149,9 @@ func WithUserAgent(product string) Option {
 		if strings.TrimSpace(product) == "" {
 			return errors.New("convirza: WithUserAgent: empty user agent")
 		}
+		if !validHeaderValue(product) {
+			return errors.New("convirza: WithUserAgent: the user agent has a control character")
+		}
 		s.userAgent = product + " " + userAgent
 		return nil
 	}
@@ -244,4 +247,44 @@ func WithRetries(n int) RequestOption {
 // so a retried create may create twice.
 func WithRetryNonIdempotent() RequestOption {
 	return func(st *callState) { st.retryUnsafe = true }
+}
+
+// checkHeader refuses, before any I/O, a header that net/http would refuse
+// at send time (or, worse, that would split the request): a name that is
+// not an HTTP token, a value with a control character.
+func checkHeader(h http.Header) error {
+	for k, vs := range h {
+		if !validHeaderName(k) {
+			return invalidf("header name %q is not a valid HTTP token", k)
+		}
+		for _, v := range vs {
+			if !validHeaderValue(v) {
+				return invalidf("value of header %q has a control character", k)
+			}
+		}
+	}
+	return nil
+}
+
+// validHeaderName reports whether k is a token of RFC 9110 (section 5.6.2).
+func validHeaderName(k string) bool {
+	if k == "" {
+		return false
+	}
+	for _, c := range []byte(k) {
+		if c <= ' ' || c >= 0x7f || strings.IndexByte(`"(),/:;<=>?@[\]{}`, c) >= 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// validHeaderValue reports whether v holds no control character but tab.
+func validHeaderValue(v string) bool {
+	for _, c := range []byte(v) {
+		if c < ' ' && c != '\t' || c == 0x7f {
+			return false
+		}
+	}
+	return true
 }

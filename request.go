@@ -29,6 +29,9 @@ type request struct {
 	url string
 
 	auth bool // the OAuth host, no bearer, answers not enveloped
+	// secrets are values the body carries (a password, a refresh token):
+	// server text that echoes them is redacted.
+	secrets []string
 	// conflict is the sentinel a 409 of this call also matches
 	// (ErrDuplicateEmail for a user write).
 	conflict error
@@ -59,6 +62,7 @@ type callState struct {
 
 	method      string
 	path        string
+	auth        bool // a call to the OAuth host
 	bearer      bool // send the access token
 	replayable  bool
 	retryUnsafe bool
@@ -67,7 +71,12 @@ type callState struct {
 	header      http.Header
 	attempt     int    // 1-based, set before each attempt
 	token       string // the access token the last attempt carried
+	secrets     []string
 	start       time.Time
+
+	// loggedIn and refreshed record the renewals this call led: a call
+	// makes at most one of each.
+	loggedIn, refreshed bool
 }
 
 type callStateKey struct{}
@@ -134,13 +143,18 @@ var ErrInvalidResponse = errors.New("convirza: invalid response")
 // the answer into out (the envelope's data, or the whole body for the OAuth
 // host) or into an *APIError.
 func (c *Client) send(ctx context.Context, r *request, out any, opts []RequestOption) error {
+	if ctx == nil {
+		return invalidf("%s %s: nil context", r.method, r.path)
+	}
 	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("convirza: %s %s: %w", r.method, r.path, err)
+		return fmt.Errorf("convirza: %s %s: %w", r.method, r.path, &unsentError{err})
 	}
 	st := &callState{
 		Context:     ctx,
 		method:      r.method,
 		path:        r.path,
+		auth:        r.auth,
+		secrets:     r.secrets,
 		bearer:      !r.auth && r.url == "" && c.tokens != nil,
 		unprocessed: r.retryUnprocessed,
 		maxRetries:  c.maxRetries,
@@ -150,6 +164,9 @@ func (c *Client) send(ctx context.Context, r *request, out any, opts []RequestOp
 		if o != nil {
 			o(st)
 		}
+	}
+	if err := checkHeader(st.header); err != nil {
+		return err
 	}
 	body, err := encodeBody(r.body)
 	if err != nil {
@@ -182,9 +199,14 @@ func (c *Client) send(ctx context.Context, r *request, out any, opts []RequestOp
 		}
 		if resp.StatusCode == http.StatusUnauthorized && st.bearer && !refreshed && st.replayable {
 			if rf, ok := c.tokens.(refresher); ok {
-				drain(resp)
-				if err := rf.invalidate(ctx, st.token); err != nil {
-					return err
+				refusal := c.apiError(resp, st, r)
+				resp.Body.Close()
+				switch err := rf.invalidate(ctx, st.token); {
+				case errors.Is(err, errNoRenewal):
+					c.logDone(ctx, st, refusal.StatusCode, refusal.RequestID, refusal)
+					return refusal
+				case err != nil:
+					return fmt.Errorf("convirza: %s %s: renewing the token after a 401: %w", st.method, st.path, err)
 				}
 				continue
 			}
@@ -248,7 +270,12 @@ func (c *Client) transportError(ctx context.Context, st *callState, err error) e
 	if errors.As(err, &ue) {
 		err = ue.Err // the URL is already in our message
 	}
-	if !idempotent(st.method) && !neverSent(err) {
+	var unsent *unsentError
+	if errors.As(err, &unsent) {
+		err = unsent.err // never left: neither retried nor of unknown outcome
+	}
+	var refused *RedirectError
+	if !idempotent(st.method) && !neverSent(err) && !errors.As(err, &refused) {
 		return fmt.Errorf("convirza: %s %s: %w: %w", st.method, st.path, ErrOutcomeUnknown, err)
 	}
 	return fmt.Errorf("convirza: %s %s: %w", st.method, st.path, err)
@@ -317,6 +344,7 @@ func (c *Client) decode(resp *http.Response, st *callState, r *request, out any)
 		_ = full.decode(body, &skipJSON{}, true) // the same body: cannot fail
 		e := &APIError{StatusCode: int(env.Code), Code: int(env.Code), Method: st.method, Path: st.path}
 		fillAPIError(e, &full, resp)
+		c.redactor(st).apiError(e)
 		return e.RequestID, e
 	}
 	return c.requestID(&env, resp), nil
@@ -479,6 +507,7 @@ func (c *Client) apiError(resp *http.Response, st *callState, r *request) *APIEr
 	if e.Message == "" {
 		e.Message = http.StatusText(resp.StatusCode)
 	}
+	c.redactor(st).apiError(e)
 	return e
 }
 

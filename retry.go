@@ -33,6 +33,10 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 	}
 	safe := idempotent(st.method) || st.retryUnsafe
 	if err != nil {
+		var unsent *unsentError
+		if errors.As(err, &unsent) || errors.Is(err, ErrRedirectRefused) {
+			return false, nil // token trouble, or a refused redirect: the same again
+		}
 		if neverSent(err) {
 			return true, nil
 		}
@@ -47,12 +51,22 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 	return false, nil
 }
 
-// neverSent reports whether a transport error happened before any byte of
-// the request could reach the server: the dial failed.
+// neverSent reports whether an error happened before any byte of the
+// request could reach the server: the dial failed, or the request never
+// left the machine.
 func neverSent(err error) bool {
 	var op *net.OpError
-	return errors.As(err, &op) && op.Op == "dial"
+	var unsent *unsentError
+	return errors.As(err, &op) && op.Op == "dial" || errors.As(err, &unsent)
 }
+
+// unsentError is the error of a request that never left the machine: its
+// token could not be had, or its context had ended. It is not retried, and
+// a POST that gets it is not of unknown outcome.
+type unsentError struct{ err error }
+
+func (e *unsentError) Error() string { return e.err.Error() }
+func (e *unsentError) Unwrap() error { return e.err }
 
 // retryableNetError tells passing network failures (reset, EOF, timeout)
 // from ones that will fail again (a bad certificate, a redirect loop).

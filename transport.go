@@ -62,7 +62,9 @@ func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			if req.Body != nil {
 				_ = req.Body.Close()
 			}
-			return nil, err
+			// Never retried by the retry loop: a login or a refresh that
+			// failed is not sent again behind the caller's back.
+			return nil, &unsentError{err}
 		}
 		st.token = tok
 		req = withHeader(req, "Authorization", t.header(tok))
