@@ -9,6 +9,7 @@ import (
 	"go/token"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -452,4 +453,97 @@ func assertWriteWire[T any](t *testing.T, method, path, answer, want string, id 
 	got := assertSends(t, method, path, nil, answer, want, call)
 	assert.Equal(t, id, itemID(got))
 	return got
+}
+
+// countingServer is a loopback server that answers by route ("POST
+// /oauth/token") and counts and keeps what reached it, for the tests that
+// play a misbehaving host.
+type countingServer struct {
+	*httptest.Server
+	mu     sync.Mutex
+	routes map[string]http.HandlerFunc
+	seen   map[string][]wireRequest
+}
+
+// newCountingServer starts a server with routes (404 for the others),
+// closed by t.Cleanup. A TLS one when tls is set.
+func newCountingServer(t testing.TB, tls bool, routes map[string]http.HandlerFunc) *countingServer {
+	t.Helper()
+	s := &countingServer{routes: routes, seen: map[string][]wireRequest{}}
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		route := r.Method + " " + r.URL.Path
+		s.mu.Lock()
+		s.seen[route] = append(s.seen[route], wireRequest{Method: r.Method, Path: r.URL.EscapedPath(),
+			Query: r.URL.Query(), Header: r.Header.Clone(), Body: body})
+		s.mu.Unlock()
+		if handle := s.routes[route]; handle != nil {
+			handle(w, r)
+			return
+		}
+		http.NotFound(w, r)
+	})
+	if tls {
+		s.Server = httptest.NewTLSServer(h)
+	} else {
+		s.Server = httptest.NewServer(h)
+	}
+	t.Cleanup(s.Close)
+	return s
+}
+
+// count is the number of requests route got.
+func (s *countingServer) count(route string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.seen[route])
+}
+
+// total is the number of requests the server got.
+func (s *countingServer) total() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, reqs := range s.seen {
+		n += len(reqs)
+	}
+	return n
+}
+
+// bodies are the bodies route got, in order.
+func (s *countingServer) bodies(route string) []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []string
+	for _, r := range s.seen[route] {
+		out = append(out, string(r.Body))
+	}
+	return out
+}
+
+// answer writes status and body as JSON.
+func answer(status int, body string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(status)
+		_, _ = io.WriteString(w, body)
+	}
+}
+
+// redirectTo answers status with a Location of target.
+func redirectTo(status int, target string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Location", target)
+		w.WriteHeader(status)
+	}
+}
+
+// dropConnection reads the request and closes the connection without an
+// answer: the request may have been acted on, the answer is lost.
+func dropConnection(w http.ResponseWriter, r *http.Request) {
+	conn, _, err := w.(http.Hijacker).Hijack()
+	if err == nil {
+		_ = conn.Close()
+	}
 }

@@ -274,6 +274,9 @@ func NewReferenceCache[T any](fetch func(context.Context, ...RequestOption) ([]T
 // older than the time to live. Each call gets its own copy of the slice
 // (the items themselves are shared: treat them as read-only).
 func (c *ReferenceCache[T]) Get(ctx context.Context) ([]T, error) {
+	if ctx == nil {
+		return nil, invalidf("nil context")
+	}
 	if items, ok := c.cached(); ok {
 		return slices.Clone(items), nil
 	}

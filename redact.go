@@ -28,10 +28,10 @@ func (c *Client) redactor(st *callState) redactor {
 		if s == "" {
 			continue
 		}
-		// The secret as sent, and as it reads inside a JSON string and in
-		// a query or form.
-		quoted, _ := json.Marshal(s)
-		r.forms = append(r.forms, s, string(quoted[1:len(quoted)-1]), url.QueryEscape(s))
+		// The secret as sent, as it reads inside a JSON string (a body
+		// echoed inside a message is escaped twice) and in a query or form.
+		once := jsonEscape(s)
+		r.forms = append(r.forms, s, once, jsonEscape(once), url.QueryEscape(s))
 	}
 	return r
 }
@@ -63,4 +63,10 @@ func (r redactor) apiError(e *APIError) {
 		e.Errors[i].Message = r.string(e.Errors[i].Message)
 	}
 	e.RequestID = r.string(e.RequestID)
+}
+
+// jsonEscape is s as it reads between the quotes of a JSON string.
+func jsonEscape(s string) string {
+	quoted, _ := json.Marshal(s)
+	return string(quoted[1 : len(quoted)-1])
 }

@@ -55,7 +55,7 @@ func (c *Client) checkRedirect(user func(*http.Request, []*http.Request) error) 
 			return refuse("a redirect never leaves https")
 		}
 		if !sameOrigin(req.URL, first.URL) {
-			if st := stateOf(req.Context()); (st != nil && st.auth) || sameOrigin(first.URL, c.authURL) {
+			if st := stateOf(req.Context()); st != nil && st.auth {
 				return refuse("a call to the OAuth host is never redirected to another origin")
 			}
 			if hasBody(first) {
@@ -63,13 +63,33 @@ func (c *Client) checkRedirect(user func(*http.Request, []*http.Request) error) 
 			}
 		}
 		if user != nil {
-			return user(req, via)
+			err := user(req, via)
+			if err == nil || err == http.ErrUseLastResponse { // compared as net/http does
+				return err
+			}
+			return &userRedirectError{err}
 		}
 		if len(via) >= maxRedirects {
-			return fmt.Errorf("stopped after %d redirects", maxRedirects)
+			return &userRedirectError{fmt.Errorf("stopped after %d redirects", maxRedirects)}
 		}
 		return nil
 	}
+}
+
+// userRedirectError is the verdict of the user's CheckRedirect (or of the
+// redirect limit): returned as it is, and not retried, since the same
+// redirect would get the same verdict.
+type userRedirectError struct{ err error }
+
+func (e *userRedirectError) Error() string { return e.err.Error() }
+func (e *userRedirectError) Unwrap() error { return e.err }
+
+// redirectRefused reports whether err is a redirect that a rule or the
+// user's CheckRedirect refused.
+func redirectRefused(err error) bool {
+	var ours *RedirectError
+	var theirs *userRedirectError
+	return errors.As(err, &ours) || errors.As(err, &theirs)
 }
 
 // hasBody reports whether r was sent with a body.

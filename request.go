@@ -274,8 +274,9 @@ func (c *Client) transportError(ctx context.Context, st *callState, err error) e
 	if errors.As(err, &unsent) {
 		err = unsent.err // never left: neither retried nor of unknown outcome
 	}
-	var refused *RedirectError
-	if !idempotent(st.method) && !neverSent(err) && !errors.As(err, &refused) {
+	// A refused redirect is an answer: the server did not act on the
+	// request where it was sent.
+	if !idempotent(st.method) && !neverSent(err) && !redirectRefused(err) {
 		return fmt.Errorf("convirza: %s %s: %w: %w", st.method, st.path, ErrOutcomeUnknown, err)
 	}
 	return fmt.Errorf("convirza: %s %s: %w", st.method, st.path, err)

@@ -34,7 +34,7 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 	safe := idempotent(st.method) || st.retryUnsafe
 	if err != nil {
 		var unsent *unsentError
-		if errors.As(err, &unsent) || errors.Is(err, ErrRedirectRefused) {
+		if errors.As(err, &unsent) || redirectRefused(err) {
 			return false, nil // token trouble, or a refused redirect: the same again
 		}
 		if neverSent(err) {
