@@ -272,7 +272,9 @@ func (c *Client) transportError(ctx context.Context, st *callState, err error) e
 	}
 	var unsent *unsentError
 	if errors.As(err, &unsent) {
-		err = unsent.err // never left: neither retried nor of unknown outcome
+		// Never left: neither retried nor of unknown outcome, even when
+		// the login or refresh that failed was.
+		return fmt.Errorf("convirza: %s %s: %w", st.method, st.path, outcomeKnown{unsent.err})
 	}
 	// A refused redirect is an answer: the server did not act on the
 	// request where it was sent.

@@ -145,3 +145,19 @@ func countAttempt(_ retryablehttp.Logger, req *http.Request, i int) {
 		st.attempt = i + 1
 	}
 }
+
+// outcomeKnown is err without ErrOutcomeUnknown: the error of a call that
+// never left because getting its token failed, where that failure (a
+// login whose answer was lost) says nothing of the call itself. It reads
+// as err and matches everything else err matches.
+type outcomeKnown struct{ err error }
+
+func (e outcomeKnown) Error() string { return e.err.Error() }
+
+// Is matches what err matches, but ErrOutcomeUnknown.
+func (e outcomeKnown) Is(target error) bool {
+	return target != ErrOutcomeUnknown && errors.Is(e.err, target)
+}
+
+// As finds the typed errors of err (an *APIError, a *url.Error).
+func (e outcomeKnown) As(target any) bool { return errors.As(e.err, target) }
