@@ -157,8 +157,7 @@ func TestHTTPSNeverRedirectsToHTTP(t *testing.T) {
 // those they refuse, and its verdict stands.
 func TestUsersCheckRedirectRunsAfterTheRules(t *testing.T) {
 	evil := newCountingServer(t, false, nil)
-	var api *countingServer
-	api = newCountingServer(t, false, map[string]http.HandlerFunc{
+	api := newCountingServer(t, false, map[string]http.HandlerFunc{
 		"GET /v3/users/1":  redirectTo(302, "/v3/users/2"),
 		"GET /v3/users/2":  answer(200, envelopeJSON(`{"ct_user_id":2}`)),
 		"GET /v3/users/3":  redirectTo(302, "/v3/users/4"),

@@ -212,14 +212,6 @@ func mustLoad(t *testing.T, s TokenStore) *Token {
 	return tok
 }
 
-// expired is a copy of t whose access token has expired, so that the next
-// call renews it.
-func (t *Token) expired() *Token {
-	u := *t
-	u.Expiry = time.Now().Add(-time.Second)
-	return &u
-}
-
 // TestLoginRateLimitIsHonoured answers a login with 429: calls made before
 // its Retry-After fail at once with ErrRateLimited and send no login.
 func TestLoginRateLimitIsHonoured(t *testing.T) {
