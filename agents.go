@@ -81,7 +81,7 @@ func (s *AIVoiceAgentsService) List(ctx context.Context, params *ListAIVoiceAgen
 	if p.OrgUnitID < 0 {
 		return nil, invalidf("org unit id must be positive, got %d", p.OrgUnitID)
 	}
-	return listPage[AIVoiceAgent](ctx, s.c, agentsPath, &p, 100, opts)
+	return listPage[AIVoiceAgent, agentList](ctx, s.c, agentsPath, &p, 100, opts)
 }
 
 // All returns every agent that params matches, fetching pages as the loop
@@ -140,7 +140,7 @@ func (s *AIVoiceAgentsService) Create(ctx context.Context, params *CreateAIVoice
 	if err := params.validate(); err != nil {
 		return nil, err
 	}
-	return call[Created](ctx, s.c, &request{method: http.MethodPost, path: agentsPath, body: params}, opts)
+	return create(ctx, s.c, &request{method: http.MethodPost, path: agentsPath, body: params}, opts)
 }
 
 // Update replaces an agent and returns it.
@@ -196,4 +196,15 @@ func (s *AIVoiceAgentsService) Patch(ctx context.Context, id int64, params *Patc
 // Convirza API: DELETE /ai-voice-agents/{id}
 func (s *AIVoiceAgentsService) Delete(ctx context.Context, id int64, opts ...RequestOption) error {
 	return deleteByID(ctx, s.c, "AI voice agent", agentPath, id, opts)
+}
+
+// agentList is the data of a list of AIVoiceAgent records: the items under "agents" or "ai_voice_agents".
+type agentList struct {
+	Agents        []AIVoiceAgent `json:"agents"`
+	AIVoiceAgents []AIVoiceAgent `json:"ai_voice_agents"` // the other spelling the docs allow
+	Total         int            `json:"total"`
+}
+
+func (l *agentList) page() ([]AIVoiceAgent, int) {
+	return firstList(l.Agents, l.AIVoiceAgents), l.Total
 }

@@ -153,7 +153,7 @@ func TestAIVoiceAgentsDeleteWire(t *testing.T) {
 }
 
 func TestAIVoiceAgentsGolden(t *testing.T) {
-	page := decodeGolden[listData[AIVoiceAgent]](t, goldenData(t, "agents/list.json"))
+	page := decodeGolden[agentList](t, goldenData(t, "agents/list.json"))
 	require.Len(t, page.Agents, 1)
 
 	assertGoldenIDs(t, 701, "agents/create.json", "agents/delete.json")

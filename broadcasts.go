@@ -94,7 +94,7 @@ type ListBroadcastsParams struct {
 //
 // Convirza API: GET /broadcast
 func (s *BroadcastsService) List(ctx context.Context, params *ListBroadcastsParams, opts ...RequestOption) (*Page[Broadcast], error) {
-	return listPage[Broadcast](ctx, s.c, broadcastsPath, params, 100, opts)
+	return listPage[Broadcast, broadcastList](ctx, s.c, broadcastsPath, params, 100, opts)
 }
 
 // All returns every broadcast that params matches, fetching pages as the
@@ -195,7 +195,7 @@ func (s *BroadcastsService) Create(ctx context.Context, params *CreateBroadcastP
 	if err != nil {
 		return nil, err
 	}
-	return call[Created](ctx, s.c, &request{method: http.MethodPost, path: broadcastsPath, body: body}, opts)
+	return create(ctx, s.c, &request{method: http.MethodPost, path: broadcastsPath, body: body}, opts)
 }
 
 // Update replaces a draft or scheduled broadcast and returns it. A
@@ -274,4 +274,15 @@ func (s *BroadcastsService) Patch(ctx context.Context, id int64, params *PatchBr
 // Convirza API: DELETE /broadcast/{id}
 func (s *BroadcastsService) Delete(ctx context.Context, id int64, opts ...RequestOption) error {
 	return deleteByID(ctx, s.c, "broadcast", broadcastPath, id, opts)
+}
+
+// broadcastList is the data of a list of Broadcast records: the items under "broadcasts" or "broadcast".
+type broadcastList struct {
+	Broadcasts []Broadcast `json:"broadcasts"`
+	Broadcast  []Broadcast `json:"broadcast"` // the other spelling the docs allow
+	Total      int         `json:"total"`
+}
+
+func (l *broadcastList) page() ([]Broadcast, int) {
+	return firstList(l.Broadcasts, l.Broadcast), l.Total
 }

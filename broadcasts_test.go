@@ -195,7 +195,7 @@ func TestBroadcastStatusLifecycle(t *testing.T) {
 }
 
 func TestBroadcastsGolden(t *testing.T) {
-	page := decodeGolden[listData[Broadcast]](t, goldenData(t, "broadcasts/list.json"))
+	page := decodeGolden[broadcastList](t, goldenData(t, "broadcasts/list.json"))
 	require.Len(t, page.Broadcasts, 1)
 
 	assertGoldenIDs(t, 1201, "broadcasts/create.json", "broadcasts/delete.json")

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"reflect"
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
@@ -46,6 +47,7 @@ type Client struct {
 	maxRetries     int
 	retryMax       time.Duration
 	maxBody        int64
+	attemptTimeout time.Duration
 }
 
 // NewClient returns a client configured by opts. With no options it talks to
@@ -86,6 +88,7 @@ func NewClient(opts ...Option) (*Client, error) {
 		retryMax:   s.retryMax,
 		maxBody:    s.maxResponseBytes,
 	}
+	c.attemptTimeout = s.attemptTimeout
 	c.http = c.newRetryClient(s)
 	c.Auth = &AuthService{c: c}
 	switch {
@@ -170,6 +173,11 @@ func (c *Client) Do(ctx context.Context, method, path string, body, out any, opt
 	}
 	if len(path) == 0 || path[0] != '/' {
 		return invalidf("path %q must start with /", path)
+	}
+	if out != nil {
+		if v := reflect.ValueOf(out); v.Kind() != reflect.Pointer || v.IsNil() {
+			return invalidf("out must be nil or a non-nil pointer, got %T", out)
+		}
 	}
 	r := &request{method: method, path: path, body: body}
 	if p, q, ok := cutQuery(path); ok {

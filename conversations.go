@@ -220,7 +220,7 @@ func (s *CallsService) List(ctx context.Context, params *ListCallsParams, opts .
 	// An empty list means no filter, not an empty parameter.
 	p.Dispositions = nilIfEmpty(p.Dispositions)
 	p.Include = nilIfEmpty(p.Include)
-	return listPage[Call](ctx, s.c, callsPath, &p, 0, opts)
+	return listPage[Call, callList](ctx, s.c, callsPath, &p, 0, opts)
 }
 
 // All returns every call that params matches, fetching pages of
@@ -395,7 +395,7 @@ func (s *SMSService) List(ctx context.Context, params *ListSMSParams, opts ...Re
 	if err := p.validate(); err != nil {
 		return nil, err
 	}
-	return listPage[SMSConversation](ctx, s.c, smsPath, &p, defaultSMSLimit, opts)
+	return listPage[SMSConversation, smsList](ctx, s.c, smsPath, &p, defaultSMSLimit, opts)
 }
 
 // All returns every SMS thread that params matches, fetching pages as the
@@ -412,3 +412,20 @@ func nilIfEmpty[T any](s []T) []T {
 	}
 	return s
 }
+
+// callList is the data of a list of Call records: the items under "calls" or "call".
+type callList struct {
+	Calls []Call `json:"calls"`
+	Call  []Call `json:"call"` // the other spelling the docs allow
+	Total int    `json:"total"`
+}
+
+func (l *callList) page() ([]Call, int) { return firstList(l.Calls, l.Call), l.Total }
+
+// smsList is the data of a list of SMSConversation records: the items under "conversation".
+type smsList struct {
+	Conversations []SMSConversation `json:"conversation"`
+	Total         int               `json:"total"`
+}
+
+func (l *smsList) page() ([]SMSConversation, int) { return l.Conversations, l.Total }

@@ -327,10 +327,10 @@ func TestSMSToleratesNulls(t *testing.T) {
 }
 
 func TestConversationsGolden(t *testing.T) {
-	cp := decodeGolden[listData[Call]](t, goldenData(t, "conversations/calls_list.json"))
+	cp := decodeGolden[callList](t, goldenData(t, "conversations/calls_list.json"))
 	require.Len(t, cp.Calls, 1)
 
-	sp := decodeGolden[listData[SMSConversation]](t, goldenData(t, "conversations/sms_list.json"))
-	require.Len(t, sp.Convos, 1)
+	sp := decodeGolden[smsList](t, goldenData(t, "conversations/sms_list.json"))
+	require.Len(t, sp.Conversations, 1)
 	assert.Equal(t, 42, sp.Total)
 }

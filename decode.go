@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"io"
 	"reflect"
 	"strconv"
 	"strings"
@@ -27,7 +26,7 @@ func decodeModel(data []byte, v any, raw *json.RawMessage) error {
 		return nil
 	}
 	*raw = append((*raw)[:0], data...)
-	err := unmarshal(data, v)
+	err := json.Unmarshal(data, v)
 	if err == nil {
 		return nil
 	}
@@ -38,53 +37,6 @@ func decodeModel(data []byte, v any, raw *json.RawMessage) error {
 		return err
 	}
 	return decodeLenient(data, reflect.ValueOf(v).Elem())
-}
-
-// feeder is the reader under a pooled json.Decoder: it holds the one value
-// the next Decode reads.
-type feeder struct{ b []byte }
-
-func (f *feeder) Read(p []byte) (int, error) {
-	if len(f.b) == 0 {
-		return 0, io.EOF
-	}
-	n := copy(p, f.b)
-	f.b = f.b[n:]
-	return n, nil
-}
-
-// pooledDecoder is a json.Decoder kept for reuse with its feeder. A Decoder
-// keeps its scanner, its decoding state and its buffer from one value to
-// the next, where json.Unmarshal allocates them anew for every call: for
-// the 200 items of a page, that is most of the allocations of the decoding.
-type pooledDecoder struct {
-	f   feeder
-	dec *json.Decoder
-}
-
-var decoderPool = sync.Pool{New: func() any {
-	d := &pooledDecoder{}
-	d.dec = json.NewDecoder(&d.f)
-	return d
-}}
-
-// unmarshal is json.Unmarshal(data, v) through a pooled Decoder, for data
-// that holds one JSON value (what an UnmarshalJSON method is given).
-// Anything unusual (an error, or input left after the value) is handed to
-// json.Unmarshal itself, so the outcome and the error are json.Unmarshal's
-// (past a first value followed by more than white space, v may hold that
-// first value, as with a json.Decoder); a Decoder that saw an error is not
-// reused.
-func unmarshal(data []byte, v any) error {
-	d := decoderPool.Get().(*pooledDecoder)
-	d.f.b = data
-	start := d.dec.InputOffset()
-	if err := d.dec.Decode(v); err != nil || len(d.f.b) != 0 || d.dec.InputOffset()-start != int64(len(data)) {
-		d.f.b = nil
-		return json.Unmarshal(data, v)
-	}
-	decoderPool.Put(d)
-	return nil
 }
 
 // jsonField is a struct field reachable by a JSON key.

@@ -113,7 +113,7 @@ func (s *GroupsService) ListChildren(ctx context.Context, params *ListGroupsPara
 	if err := checkGroupFilterID(p.OrgUnitID); err != nil {
 		return nil, err
 	}
-	return listPage[Group](ctx, s.c, groupsChildrenPath, &p, 100, opts)
+	return listPage[Group, groupList](ctx, s.c, groupsChildrenPath, &p, 100, opts)
 }
 
 // AllChildren returns every direct child that params matches, fetching
@@ -137,7 +137,7 @@ func (s *GroupsService) List(ctx context.Context, params *ListGroupsParams, opts
 	if err := checkGroupFilterID(p.OrgUnitID); err != nil {
 		return nil, err
 	}
-	return listPage[Group](ctx, s.c, groupsPath, &p, 100, opts)
+	return listPage[Group, groupList](ctx, s.c, groupsPath, &p, 100, opts)
 }
 
 // All returns every group of the subtree that params matches, fetching
@@ -434,7 +434,7 @@ func (s *GroupsService) Create(ctx context.Context, params *CreateGroupParams, o
 	if err := checkGroupFields(params.Name, params.ParentID); err != nil {
 		return nil, err
 	}
-	return call[Created](ctx, s.c, &request{method: http.MethodPost, path: groupsPath, body: params}, opts)
+	return create(ctx, s.c, &request{method: http.MethodPost, path: groupsPath, body: params}, opts)
 }
 
 // Update replaces a group and returns it. Moving a group under one of its
@@ -523,3 +523,11 @@ func (s *GroupsService) Patch(ctx context.Context, id int64, params *PatchGroupP
 func (s *GroupsService) Delete(ctx context.Context, id int64, opts ...RequestOption) error {
 	return deleteByID(ctx, s.c, "group", groupPath, id, opts)
 }
+
+// groupList is the data of a list of Group records: the items under "groups".
+type groupList struct {
+	Groups []Group `json:"groups"`
+	Total  int     `json:"total"`
+}
+
+func (l *groupList) page() ([]Group, int) { return l.Groups, l.Total }

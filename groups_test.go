@@ -393,7 +393,7 @@ func TestGroupsDeleteConflict(t *testing.T) {
 }
 
 func TestGroupsGolden(t *testing.T) {
-	page := decodeGolden[listData[Group]](t, goldenData(t, "groups/list_children.json"))
+	page := decodeGolden[groupList](t, goldenData(t, "groups/list_children.json"))
 	require.Len(t, page.Groups, 1)
 	assert.Equal(t, 3, page.Total)
 

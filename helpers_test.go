@@ -327,7 +327,12 @@ func assertDeleteWire(t *testing.T, path string, id int64, answer string, del fu
 // reads the record with one GET and returns it.
 func assertUpdateRefetches[T any](t *testing.T, path string, id int64, idOnly, record string, update func(c *Client, id int64) (*T, error)) {
 	t.Helper()
-	for _, answer := range []string{`null`, idOnly} {
+	c, mt := newWireClient(t)
+	put := respond(mt, "PUT", fmt.Sprintf(path, id), 200, envelopeJSON(`null`))
+	_, err := update(c, id)
+	require.ErrorIs(t, err, ErrInvalidResponse, "data null is no record")
+	assert.Equal(t, 1, put.count())
+	for _, answer := range []string{idOnly} {
 		c, mt := newWireClient(t)
 		put := respond(mt, "PUT", fmt.Sprintf(path, id), 200, envelopeJSON(answer))
 		get := respond(mt, "GET", fmt.Sprintf(path, id), 200, record)

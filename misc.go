@@ -118,14 +118,14 @@ func fillIDName(raw json.RawMessage, id *int64, name *string) {
 //
 // Convirza API: GET /ad-source
 func (s *AdSourcesService) List(ctx context.Context, opts ...RequestOption) ([]AdSource, error) {
-	return listAll[AdSource](ctx, s.c, adSourcesPath, nil, opts)
+	return listAll[AdSource, adSourceList](ctx, s.c, adSourcesPath, nil, opts)
 }
 
 // List returns every industry; the list is not paginated.
 //
 // Convirza API: GET /industry
 func (s *IndustriesService) List(ctx context.Context, opts ...RequestOption) ([]Industry, error) {
-	return listAll[Industry](ctx, s.c, industriesPath, nil, opts)
+	return listAll[Industry, industryList](ctx, s.c, industriesPath, nil, opts)
 }
 
 // ListTagsParams filters List Tags. The zero value lists the tags of the
@@ -149,7 +149,7 @@ func (s *TagsService) List(ctx context.Context, params *ListTagsParams, opts ...
 	if p.OrgUnitID < 0 {
 		return nil, invalidf("org unit id must not be negative, got %d", p.OrgUnitID)
 	}
-	return listPage[Tag](ctx, s.c, tagsPath, &p, 100, opts)
+	return listPage[Tag, tagList](ctx, s.c, tagsPath, &p, 100, opts)
 }
 
 // All returns every tag that params matches, fetching pages as the loop
@@ -198,7 +198,7 @@ func (s *TagsService) Create(ctx context.Context, params *CreateTagParams, opts 
 	if params.OrgUnitID < 0 {
 		return nil, invalidf("org unit id must not be negative, got %d", params.OrgUnitID)
 	}
-	return call[Created](ctx, s.c, &request{method: http.MethodPost, path: tagsPath, body: params}, opts)
+	return create(ctx, s.c, &request{method: http.MethodPost, path: tagsPath, body: params}, opts)
 }
 
 // Update renames a tag and returns it. When the API answers with less than
@@ -315,3 +315,27 @@ func (c *ReferenceCache[T]) Invalidate() {
 	c.valid, c.items = false, nil
 	c.gen++
 }
+
+// adSourceList is the data of a list of AdSource records: the items under "ad_sources".
+type adSourceList struct {
+	AdSources []AdSource `json:"ad_sources"`
+	Total     int        `json:"total"`
+}
+
+func (l *adSourceList) page() ([]AdSource, int) { return l.AdSources, l.Total }
+
+// industryList is the data of a list of Industry records: the items under "industries".
+type industryList struct {
+	Industries []Industry `json:"industries"`
+	Total      int        `json:"total"`
+}
+
+func (l *industryList) page() ([]Industry, int) { return l.Industries, l.Total }
+
+// tagList is the data of a list of Tag records: the items under "tags".
+type tagList struct {
+	Tags  []Tag `json:"tags"`
+	Total int   `json:"total"`
+}
+
+func (l *tagList) page() ([]Tag, int) { return l.Tags, l.Total }

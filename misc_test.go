@@ -142,7 +142,11 @@ func TestTagsUpdateWire(t *testing.T) {
 // Tag to read it from: the result holds the id and the name sent.
 func TestTagsUpdateShortAnswer(t *testing.T) {
 	c, mt := newWireClient(t)
-	for _, data := range []string{`{"tagId":11}`, `null`} {
+	rec := respond(mt, "PUT", "/tag/11", 200, envelopeJSON(`null`))
+	_, err := c.Tags.Update(context.Background(), 11, &UpdateTagParams{Name: "Renamed"})
+	require.ErrorIs(t, err, ErrInvalidResponse, "data null is no tag")
+	assert.Equal(t, 1, rec.count())
+	for _, data := range []string{`{"tagId":11}`} {
 		rec := respond(mt, "PUT", "/tag/11", 200, envelopeJSON(data))
 		tag, err := c.Tags.Update(context.Background(), 11, &UpdateTagParams{Name: "Renamed"})
 		require.NoError(t, err, data)
@@ -170,18 +174,16 @@ func TestTagsDeleteWire(t *testing.T) {
 
 func TestMiscGolden(t *testing.T) {
 	ads := goldenData(t, "misc/ad_sources.json")
-	var a wholeList[AdSource]
-	require.NoError(t, jsonUnmarshal(ads, &a))
-	require.Len(t, a.items, 2)
-	assertKnownFields(t, ads, listData[AdSource]{})
+	a := decodeGolden[adSourceList](t, ads)
+	require.Len(t, a.AdSources, 2)
+	assertKnownFields(t, ads, adSourceList{})
 
 	ind := goldenData(t, "misc/industries.json")
-	var i wholeList[Industry]
-	require.NoError(t, jsonUnmarshal(ind, &i))
-	require.Len(t, i.items, 2)
-	assertKnownFields(t, ind, listData[Industry]{})
+	i := decodeGolden[industryList](t, ind)
+	require.Len(t, i.Industries, 2)
+	assertKnownFields(t, ind, industryList{})
 
-	tl := decodeGolden[listData[Tag]](t, goldenData(t, "misc/tags_list.json"))
+	tl := decodeGolden[tagList](t, goldenData(t, "misc/tags_list.json"))
 	require.Len(t, tl.Tags, 1)
 	assert.JSONEq(t, `{"tag_id":11,"tag_name":"Qualified lead","org_unit_id":1001,"tag_created":"2026-01-20T12:34:56.789Z"}`,
 		string(tl.Tags[0].Raw), "Raw keeps the object whole")

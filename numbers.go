@@ -152,7 +152,7 @@ type ListProvisionedNumbersParams struct {
 //
 // Convirza API: GET /phone-numbers/assigned
 func (s *PhoneNumbersService) Assigned(ctx context.Context, params *ListAssignedNumbersParams, opts ...RequestOption) (*Page[PhoneNumber], error) {
-	return listPage[PhoneNumber](ctx, s.c, numbersAssignedPath, params, numbersDefaultLimit, opts)
+	return listPage[PhoneNumber, numberList](ctx, s.c, numbersAssignedPath, params, numbersDefaultLimit, opts)
 }
 
 // AllAssigned returns every number that Assigned lists for params, fetching
@@ -168,7 +168,7 @@ func (s *PhoneNumbersService) AllAssigned(ctx context.Context, params *ListAssig
 //
 // Convirza API: GET /phone-numbers/provisioned
 func (s *PhoneNumbersService) Provisioned(ctx context.Context, params *ListProvisionedNumbersParams, opts ...RequestOption) (*Page[PhoneNumber], error) {
-	return listPage[PhoneNumber](ctx, s.c, numbersProvisionedPath, params, numbersDefaultLimit, opts)
+	return listPage[PhoneNumber, numberList](ctx, s.c, numbersProvisionedPath, params, numbersDefaultLimit, opts)
 }
 
 // AllProvisioned returns every number that Provisioned lists for params,
@@ -227,7 +227,7 @@ func (s *PhoneNumbersService) Available(ctx context.Context, params *SearchNumbe
 	if err := p.validate(); err != nil {
 		return nil, err
 	}
-	return listAll[AvailableNumber](ctx, s.c, numbersAvailablePath, &p, opts)
+	return listAll[AvailableNumber, availableList](ctx, s.c, numbersAvailablePath, &p, opts)
 }
 
 // ReserveNumberParams reserves one candidate of Available for an org unit.
@@ -330,3 +330,19 @@ func (s *PhoneNumbersService) Reserve(ctx context.Context, params *ReserveNumber
 func (s *PhoneNumbersService) Release(ctx context.Context, id int64, opts ...RequestOption) error {
 	return deleteByID(ctx, s.c, "number", numberReservedPath, id, opts)
 }
+
+// numberList is the data of a list of PhoneNumber records: the items under "numbers".
+type numberList struct {
+	Numbers []PhoneNumber `json:"numbers"`
+	Total   int           `json:"total"`
+}
+
+func (l *numberList) page() ([]PhoneNumber, int) { return l.Numbers, l.Total }
+
+// availableList is the data of a list of AvailableNumber records: the items under "numbers".
+type availableList struct {
+	Numbers []AvailableNumber `json:"numbers"`
+	Total   int               `json:"total"`
+}
+
+func (l *availableList) page() ([]AvailableNumber, int) { return l.Numbers, l.Total }

@@ -171,10 +171,10 @@ func TestNumbersReleaseProvisionedIsConflict(t *testing.T) {
 }
 
 func TestNumbersGolden(t *testing.T) {
-	owned := decodeGolden[listData[PhoneNumber]](t, goldenData(t, "numbers/assigned.json"))
+	owned := decodeGolden[numberList](t, goldenData(t, "numbers/assigned.json"))
 	require.Len(t, owned.Numbers, 2)
 
-	cands := decodeGolden[listData[AvailableNumber]](t, goldenData(t, "numbers/available.json"))
+	cands := decodeGolden[availableList](t, goldenData(t, "numbers/available.json"))
 	require.Len(t, cands.Numbers, 2)
 	assert.Equal(t, 2, cands.Total)
 

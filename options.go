@@ -33,6 +33,7 @@ type settings struct {
 	retryMin          time.Duration
 	retryMax          time.Duration
 	maxResponseBytes  int64
+	attemptTimeout    time.Duration
 	store             TokenStore
 	staticToken       string
 	tokenSource       oauth2.TokenSource
@@ -191,6 +192,22 @@ func WithMaxResponseBytes(n int64) Option {
 			return fmt.Errorf("convirza: WithMaxResponseBytes: %d is not positive", n)
 		}
 		s.maxResponseBytes = n
+		return nil
+	}
+}
+
+// WithAttemptTimeout bounds each attempt of a call, from sending the
+// request to the end of its answer's body (for a download, the body read
+// by the caller). An attempt that runs out of time is a transient failure:
+// a GET, PUT or DELETE is retried, and a POST or PATCH returns an error
+// matching ErrAttemptTimeout and ErrOutcomeUnknown. The caller's context
+// still bounds the whole call. Default: no bound but the context's.
+func WithAttemptTimeout(d time.Duration) Option {
+	return func(s *settings) error {
+		if d < 0 {
+			return fmt.Errorf("convirza: WithAttemptTimeout: %v is negative", d)
+		}
+		s.attemptTimeout = d
 		return nil
 	}
 }

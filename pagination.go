@@ -4,12 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"iter"
 	"net/url"
-	"reflect"
 	"strconv"
-	"strings"
-	"sync"
 )
 
 // MaxLimit is the largest page size the API accepts.
@@ -65,109 +63,39 @@ func (p PageParams) pageQuery(q url.Values, defaultLimit int) (int, error) {
 	return limit, nil
 }
 
-// listData is the "data" of a list answer: the records under the area's
-// plural key, and the total. Every key the API uses is a field, so a page
-// decodes in one pass straight into its final type, whatever the area.
-type listData[T any] struct {
-	Users      []T `json:"users"`
-	Groups     []T `json:"groups"`
-	Webhooks   []T `json:"webhooks"`
-	Prompts    []T `json:"prompts"`
-	Agents     []T `json:"agents"`
-	Numbers    []T `json:"numbers"`
-	Routes     []T `json:"routes"`
-	Broadcasts []T `json:"broadcasts"`
-	Calls      []T `json:"calls"`
-	Call       []T `json:"call"` // calls may come under a singular key, like SMS
-	Convos     []T `json:"conversation"`
-	AdSources  []T `json:"ad_sources"`
-	Industries []T `json:"industries"`
-	Tags       []T `json:"tags"`
-	Items      []T `json:"items"`
-	// Other spellings the docs show for some areas.
-	MediaPrompts  []T `json:"media_prompts"`
-	AIVoiceAgents []T `json:"ai_voice_agents"`
-	ProvRoutes    []T `json:"provisioned_routes"`
-	Broadcast     []T `json:"broadcast"`
-
-	Total int `json:"total"`
+// list is the data of a list answer, declared by each list next to its
+// model: a small struct that names the list's own key (and any other
+// spelling the docs allow for it) and the total, such as
+//
+//	type userList struct {
+//		Users []User `json:"users"`
+//		Total int    `json:"total"`
+//	}
+//
+// page returns the items, nil when the answer lacked the key.
+type list[T any] interface {
+	page() (items []T, total int)
 }
 
-// decodeData reads the data object in place (see dataDecoder): each list
-// is decoded straight into a slice of its final length, and the total is
-// read without a second pass over the items.
-func (d *listData[T]) decodeData(b []byte, i int) (int, error) {
-	end, err := walkObject(b, i, func(key []byte, b []byte, i int) (int, error) {
-		if dst := d.list(key); dst != nil {
-			return decodeList(b, i, dst)
-		}
-		end, err := skipValue(b, i)
-		if err != nil || !keyIs(key, "total") {
-			return end, err
-		}
-		v := b[i:end]
-		if n, err := strconv.Atoi(string(v)); err == nil {
-			d.Total = n
-			return end, nil
-		}
-		return end, json.Unmarshal(v, &d.Total)
-	})
-	if err == errNotObject {
-		// Not an object: encoding/json says why.
-		if end, err = skipValue(b, i); err == nil {
-			type plain listData[T]
-			err = json.Unmarshal(b[skipSpace(b, i):end], (*plain)(d))
-		}
-	}
-	return end, err
-}
-
-// list returns the slice a key of the data object fills, or nil. The keys
-// are read from listData's tags, so a list key added there is decoded here
-// too.
-func (d *listData[T]) list(key []byte) *[]T {
-	for _, f := range listFields() {
-		if keyIs(key, f.name) {
-			return reflect.ValueOf(d).Elem().Field(f.index).Addr().Interface().(*[]T)
+// firstList returns the first of the lists an answer may hold that it did
+// hold (nil when none): for the areas whose list key has two spellings.
+func firstList[T any](lists ...[]T) []T {
+	for _, l := range lists {
+		if l != nil {
+			return l
 		}
 	}
 	return nil
 }
 
-type listField struct {
-	name  string
-	index int
-}
-
-// listFields are the JSON keys of listData's lists, in field order (the
-// order encoding/json would match a key in).
-var listFields = sync.OnceValue(func() []listField {
-	t := reflect.TypeFor[listData[struct{}]]()
-	var out []listField
-	for i := range t.NumField() {
-		if f := t.Field(i); f.Type.Kind() == reflect.Slice {
-			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-			out = append(out, listField{name: name, index: i})
-		}
-	}
-	return out
-})
-
-func (d *listData[T]) items() []T {
-	for _, s := range [][]T{d.Users, d.Groups, d.Webhooks, d.Prompts, d.Agents, d.Numbers, d.Routes,
-		d.Broadcasts, d.Calls, d.Call, d.Convos, d.AdSources, d.Industries, d.Tags, d.Items,
-		d.MediaPrompts, d.AIVoiceAgents, d.ProvRoutes, d.Broadcast} {
-		if s != nil {
-			return s
-		}
-	}
-	return []T{}
-}
-
-// listPage fetches one page of a paginated list. params (nil for the
-// defaults) is the list's params struct: its url-tagged fields become the
-// query and its PageParams the paging.
-func listPage[T any, P any, PP interface {
+// listPage fetches one page of a paginated list into L, the list's data.
+// params (nil for the defaults) is the list's params struct: its url-tagged
+// fields become the query and its PageParams the paging. An answer without
+// the list's key, or with more items than the limit asked, is refused.
+func listPage[T, L any, LP interface {
+	*L
+	list[T]
+}, P any, PP interface {
 	*P
 	paged
 }](ctx context.Context, c *Client, path string, params *P, defaultLimit int, opts []RequestOption) (*Page[T], error) {
@@ -184,40 +112,45 @@ func listPage[T any, P any, PP interface {
 	if err != nil {
 		return nil, err
 	}
-	var data listData[T]
-	if err := c.send(ctx, &request{method: "GET", path: path, query: q}, &data, opts); err != nil {
+	data, err := call[L](ctx, c, &request{method: "GET", path: path, query: q}, opts)
+	if err != nil {
 		return nil, err
 	}
-	return &Page[T]{Items: data.items(), Total: data.Total, Limit: limit, Offset: paging.Offset}, nil
+	items, total := LP(data).page()
+	switch {
+	case items == nil:
+		return nil, invalidResponse("GET", path, "the answer has no list under the key of this list")
+	case len(items) > limit:
+		return nil, invalidResponse("GET", path, fmt.Sprintf("%d items in a page of %d", len(items), limit))
+	}
+	return &Page[T]{Items: items, Total: total, Limit: limit, Offset: paging.Offset}, nil
 }
 
-// listAll fetches a whole list that is not paginated (reference data).
-func listAll[T any](ctx context.Context, c *Client, path string, params any, opts []RequestOption) ([]T, error) {
-	var data wholeList[T]
-	if err := c.send(ctx, &request{method: "GET", path: path, query: encodeQuery(params)}, &data, opts); err != nil {
+// listAll fetches a whole list that is not paginated (reference data),
+// whose data is L, or a bare array, which reference lists may also be.
+func listAll[T, L any, LP interface {
+	*L
+	list[T]
+}](ctx context.Context, c *Client, path string, params any, opts []RequestOption) ([]T, error) {
+	data, err := call[json.RawMessage](ctx, c, &request{method: "GET", path: path, query: encodeQuery(params)}, opts)
+	if err != nil {
 		return nil, err
 	}
-	if data.items == nil {
-		return []T{}, nil
+	var items []T
+	if b := bytes.TrimSpace(*data); len(b) > 0 && b[0] == '[' {
+		err = json.Unmarshal(b, &items)
+	} else {
+		var l L
+		err = json.Unmarshal(b, &l)
+		items, _ = LP(&l).page()
 	}
-	return data.items, nil
-}
-
-// wholeList is the data of a list that is not paginated: an object with the
-// list under its key (and a total), or a bare array, which reference lists
-// may also be.
-type wholeList[T any] struct{ items []T }
-
-func (l *wholeList[T]) UnmarshalJSON(b []byte) error {
-	if b = bytes.TrimSpace(b); len(b) > 0 && b[0] == '[' {
-		return json.Unmarshal(b, &l.items)
+	switch {
+	case err != nil:
+		return nil, invalidResponse("GET", path, err.Error())
+	case items == nil:
+		return nil, invalidResponse("GET", path, "the answer has no list under the key of this list")
 	}
-	var d listData[T]
-	if err := json.Unmarshal(b, &d); err != nil {
-		return err
-	}
-	l.items = d.items()
-	return nil
+	return items, nil
 }
 
 // all walks every page of a list lazily: it copies params (so the caller's

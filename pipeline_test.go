@@ -2,7 +2,6 @@ package convirza
 
 import (
 	"context"
-	"errors"
 	"io"
 	"net/http"
 	"strings"
@@ -97,70 +96,6 @@ func (r *errReader) Read(p []byte) (int, error) {
 	return n, nil
 }
 
-func TestReadBody(t *testing.T) {
-	body := []byte(`{"code":200,"data":{"ct_user_id":1}}`)
-	n := int64(len(body))
-	for _, tc := range []struct {
-		name  string
-		cl    int64
-		limit int64
-		full  bool
-	}{
-		{"length known", n, 1 << 20, false},
-		{"length unknown", -1, 1 << 20, false},
-		{"length wrong", 3, 1 << 20, false},
-		{"exactly the limit, length known", n, n, false},
-		{"one byte over, length known", n, n - 1, true},
-		{"one byte over, length unknown", -1, n - 1, true},
-	} {
-		buf := getBuffer()
-		src := &errReader{data: body, err: io.EOF}
-		resp := &http.Response{ContentLength: tc.cl, Body: io.NopCloser(src)}
-		full, err := buf.readBody(resp, tc.limit)
-		require.NoError(t, err, tc.name)
-		assert.Equal(t, tc.full, full, tc.name)
-		want := body[:min(n, tc.limit)]
-		assert.Equal(t, want, buf.b, tc.name)
-		assert.Len(t, src.data, len(body)-len(want), "%s: nothing read past the limit", tc.name)
-		putBuffer(buf)
-	}
-
-	buf := getBuffer()
-	defer putBuffer(buf)
-	cut := errors.New("connection reset")
-	_, err := buf.readBody(&http.Response{ContentLength: 100, Body: io.NopCloser(&errReader{data: body[:10], err: cut})}, 1<<20)
-	assert.ErrorIs(t, err, cut, "a read error is returned")
-}
-
-// At the size limit, a value complete within it is read (what follows is
-// ignored, as json.Decoder did); one still open is "larger than" the limit.
-func TestBodyAtTheLimit(t *testing.T) {
-	body := `{"code":200,"data":{"ct_user_id":1}}`
-	for _, tc := range []struct {
-		name, body string
-		wantErr    string
-	}{
-		{"complete value, then more", body + strings.Repeat(" ", 100) + "garbage", ""},
-		{"value still open", body[:len(body)-1] + strings.Repeat(" ", 100), "larger than"},
-		{"bad character within the limit", `{"code":200,"data":x` + strings.Repeat(" ", 100), "invalid character"},
-	} {
-		tr := transportFunc(func(r *http.Request) (*http.Response, error) {
-			return &http.Response{StatusCode: 200, Header: http.Header{}, Request: r, ContentLength: -1,
-				Body: io.NopCloser(strings.NewReader(tc.body))}, nil
-		})
-		c, err := NewClient(WithBaseURL(testBase), WithToken(testToken), WithHTTPClient(&http.Client{Transport: tr}),
-			WithMaxResponseBytes(int64(len(body)+50)))
-		require.NoError(t, err)
-		u, err := c.Users.Get(context.Background(), 1)
-		if tc.wantErr == "" {
-			require.NoError(t, err, tc.name)
-			assert.Equal(t, int64(1), u.ID, tc.name)
-			continue
-		}
-		assert.ErrorIs(t, err, ErrInvalidResponse, tc.name)
-		assert.ErrorContains(t, err, tc.wantErr, tc.name)
-	}
-}
 
 // A body cut short by the connection is an invalid response, not a decoded
 // half.

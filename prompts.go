@@ -116,7 +116,7 @@ func (s *PromptsService) List(ctx context.Context, params *ListPromptsParams, op
 	if p.OrgUnitID < 0 {
 		return nil, invalidf("org unit id must be positive, got %d", p.OrgUnitID)
 	}
-	return listPage[Prompt](ctx, s.c, promptsPath, &p, 100, opts)
+	return listPage[Prompt, promptList](ctx, s.c, promptsPath, &p, 100, opts)
 }
 
 // All returns every prompt that params matches, fetching pages as the loop
@@ -233,7 +233,7 @@ func (s *PromptsService) Upload(ctx context.Context, params *UploadPromptParams,
 	// A 429 or 503 says the server did not act: safe to send again when the
 	// body can be replayed (the pipeline never retries one that cannot).
 	r := &request{method: http.MethodPost, path: promptsPath, body: body, retryUnprocessed: true}
-	created, err := call[Created](ctx, s.c, r, opts)
+	created, err := create(ctx, s.c, r, opts)
 	if errors.Is(err, errFileTooLarge) {
 		return nil, invalidf("prompt file %q is larger than %d bytes; the upload was cut short and nothing was created", name, MaxPromptSize)
 	}
@@ -246,3 +246,12 @@ func (s *PromptsService) Upload(ctx context.Context, params *UploadPromptParams,
 func (s *PromptsService) Delete(ctx context.Context, id int64, opts ...RequestOption) error {
 	return deleteByID(ctx, s.c, "prompt", promptPath, id, opts)
 }
+
+// promptList is the data of a list of Prompt records: the items under "prompts" or "media_prompts".
+type promptList struct {
+	Prompts      []Prompt `json:"prompts"`
+	MediaPrompts []Prompt `json:"media_prompts"` // the other spelling the docs allow
+	Total        int      `json:"total"`
+}
+
+func (l *promptList) page() ([]Prompt, int) { return firstList(l.Prompts, l.MediaPrompts), l.Total }

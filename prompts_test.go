@@ -82,7 +82,7 @@ func TestPromptsDeleteWire(t *testing.T) {
 
 func TestPromptsGolden(t *testing.T) {
 	list := goldenData(t, "prompts/list.json")
-	page := decodeGolden[listData[Prompt]](t, list)
+	page := decodeGolden[promptList](t, list)
 	require.Len(t, page.Prompts, 1)
 	assert.Equal(t, 1, page.Total)
 	assert.JSONEq(t, string(mustItem(t, list, "prompts")), string(page.Prompts[0].Raw), "Raw keeps the object whole")

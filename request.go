@@ -10,7 +10,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"sync"
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
@@ -63,6 +62,7 @@ type callState struct {
 	method      string
 	path        string
 	auth        bool // a call to the OAuth host
+	stream      bool // a download: the caller reads the body
 	bearer      bool // send the access token
 	replayable  bool
 	retryUnsafe bool
@@ -105,29 +105,41 @@ func idempotent(method string) bool {
 }
 
 // envelope is the API's answer: {code, message, data, request_id,
-// timestamp}, read in one pass with data decoded straight into the caller's
-// value. The alternative spellings the docs show are fields too.
-type envelope struct {
+// timestamp}, decoded by encoding/json in one pass. D is what data decodes
+// into: the caller's value (a **T for the typed methods, so that an answer
+// without data leaves it nil) or skipJSON. The alternative spellings the
+// docs show are fields too.
+type envelope[D any] struct {
 	Code       flexInt         `json:"code"`
-	Message    string          `json:"message"`
+	Message    looseString     `json:"message"`
 	Error      json.RawMessage `json:"error"`
 	Errors     json.RawMessage `json:"errors"`
-	Data       any             `json:"data"`
-	RequestID  string          `json:"request_id"`
-	RequestID2 string          `json:"requestId"`
-	Timestamp  string          `json:"timestamp"`
+	Data       D               `json:"data"`
+	RequestID  looseString     `json:"request_id"`
+	RequestID2 looseString     `json:"requestId"`
+	Timestamp  looseString     `json:"timestamp"`
+}
+
+// requestID is the envelope's request id, else the header's.
+func (env *envelope[D]) requestID(resp *http.Response) string {
+	return firstNonEmpty(string(env.RequestID), string(env.RequestID2), resp.Header.Get("X-Request-Id"))
 }
 
 // flexInt is an integer that may come quoted.
 type flexInt int
 
 func (n *flexInt) UnmarshalJSON(b []byte) error {
-	text, ok := scalarBytes(b)
-	if !ok {
-		text = []byte(scalarText(b))
-	}
-	v, _ := parseInt(string(text))
+	v, _ := parseInt(scalarText(b))
 	*n = flexInt(v)
+	return nil
+}
+
+// looseString is a string member of the envelope that may come as another
+// scalar: an odd type there never fails the call.
+type looseString string
+
+func (s *looseString) UnmarshalJSON(b []byte) error {
+	*s = looseString(scalarText(b))
 	return nil
 }
 
@@ -165,6 +177,7 @@ func (c *Client) send(ctx context.Context, r *request, out any, opts []RequestOp
 			o(st)
 		}
 	}
+	_, st.stream = out.(*io.ReadCloser)
 	if err := checkHeader(st.header); err != nil {
 		return err
 	}
@@ -276,22 +289,24 @@ func (c *Client) transportError(ctx context.Context, st *callState, err error) e
 		// the login or refresh that failed was.
 		return fmt.Errorf("convirza: %s %s: %w", st.method, st.path, outcomeKnown{unsent.err})
 	}
-	// A refused redirect is an answer: the server did not act on the
-	// request where it was sent.
-	if !idempotent(st.method) && !neverSent(err) && !redirectRefused(err) {
+	if attemptTimedOut(ctx, err) {
+		// Not the caller's deadline: an attempt's (WithAttemptTimeout,
+		// or the http.Client's Timeout).
+		err = fmt.Errorf("%w: %v", ErrAttemptTimeout, err)
+	}
+	// A refused redirect and an answer too large are answers: the server
+	// did not act on the request where it was sent, or it did, and said so.
+	var large *answerTooLarge
+	if !idempotent(st.method) && !neverSent(err) && !redirectRefused(err) && !errors.As(err, &large) {
 		return fmt.Errorf("convirza: %s %s: %w: %w", st.method, st.path, ErrOutcomeUnknown, err)
 	}
 	return fmt.Errorf("convirza: %s %s: %w", st.method, st.path, err)
 }
 
-// decode reads an answer into out or into an *APIError, and closes it.
-// It returns the request id the answer carried (when there is a logger to
-// tell it to).
-//
-// The body is read whole into a pooled buffer (it is one JSON value, which
-// encoding/json's Decoder would buffer whole anyway) and walked once:
-// the envelope's data goes straight to out, and the envelope's other
-// fields are turned into strings only for an error or a log line.
+// decode reads an answer into out or into an *APIError, and closes it. It
+// returns the request id the answer carried. The transport has read the
+// body already (see authTransport.read), so a failure to read it was an
+// attempt's failure, retried as such.
 func (c *Client) decode(resp *http.Response, st *callState, r *request, out any) (string, error) {
 	if stream, ok := out.(*io.ReadCloser); ok && resp.StatusCode >= 200 && resp.StatusCode <= 299 {
 		*stream = resp.Body // a download: the caller reads and closes it
@@ -302,191 +317,41 @@ func (c *Client) decode(resp *http.Response, st *callState, r *request, out any)
 		e := c.apiError(resp, st, r)
 		return e.RequestID, e
 	}
-	buf := getBuffer()
-	defer putBuffer(buf)
-	full, err := buf.readBody(resp, c.maxBody)
-	body := buf.b
-	invalid := func(err error) error {
-		if _, verr := skipValue(body, 0); full && verr == errScanEOF {
-			// Cut at the limit with the value still open: the body is
-			// larger than allowed. (A value complete within the limit is
-			// read, and what follows it ignored, as json.Decoder does.)
-			return fmt.Errorf("convirza: %s %s: %w: body larger than %d bytes", st.method, st.path, ErrInvalidResponse, c.maxBody)
-		}
-		return fmt.Errorf("convirza: %s %s: %w: %v [request_id %s]", st.method, st.path, ErrInvalidResponse, err, resp.Header.Get("X-Request-Id"))
-	}
+	body, err := bodyBytes(resp.Body)
 	if err != nil {
-		return "", invalid(err)
+		return "", invalidResponse(st.method, st.path, err.Error())
 	}
-	if len(body) == 0 {
-		// No body (a 204): nothing to decode.
-		return c.requestID(nil, resp), nil
+	if len(bytes.TrimSpace(body)) == 0 {
+		return resp.Header.Get("X-Request-Id"), nil // no body (a 204): nothing to decode
 	}
 	if r.auth {
 		if out != nil {
-			end, err := skipValue(body, 0)
-			if err == nil {
-				err = json.Unmarshal(body[:end], out)
-			}
-			if err != nil {
-				return "", invalid(err)
+			if err := json.Unmarshal(body, out); err != nil {
+				return "", invalidResponse(st.method, st.path, err.Error())
 			}
 		}
-		return c.requestID(nil, resp), nil
+		return resp.Header.Get("X-Request-Id"), nil
 	}
-	var env envelope
 	if out == nil {
 		out = &skipJSON{}
 	}
-	if err := env.decode(body, out, c.logger != nil); err != nil {
-		return "", invalid(err)
+	env := envelope[any]{Data: out}
+	if err := json.Unmarshal(body, &env); err != nil {
+		return "", invalidResponse(st.method, st.path, err.Error()+" [request_id "+resp.Header.Get("X-Request-Id")+"]")
 	}
 	if env.Code >= 400 {
-		// Rare (an error inside a 2xx): read the envelope's strings now.
-		full := envelope{Code: env.Code}
-		_ = full.decode(body, &skipJSON{}, true) // the same body: cannot fail
-		e := &APIError{StatusCode: int(env.Code), Code: int(env.Code), Method: st.method, Path: st.path}
-		fillAPIError(e, &full, resp)
+		// An error inside a 2xx: the envelope's code stands for the status.
+		e := &APIError{StatusCode: int(env.Code), Code: int(env.Code), Method: st.method, Path: st.path, Body: body}
+		fillAPIError(e, &env, resp, r)
 		c.redactor(st).apiError(e)
 		return e.RequestID, e
 	}
-	return c.requestID(&env, resp), nil
+	return env.requestID(resp), nil
 }
 
-// requestID is the request id of a successful answer, read only when a
-// logger may print it.
-func (c *Client) requestID(env *envelope, resp *http.Response) string {
-	if c.logger == nil {
-		return ""
-	}
-	if env == nil {
-		env = &envelope{}
-	}
-	return firstNonEmpty(env.RequestID, env.RequestID2, resp.Header.Get("X-Request-Id"))
-}
-
-// decode reads the envelope that b holds, decoding its data into out. Like
-// encoding/json's Decoder, it reads the first JSON value and ignores what
-// follows; keys match case-insensitively; when a key repeats, the last
-// wins. The other fields are filled in only when full is set (a success
-// needs none of them but to log its request id); their types are checked
-// either way, so a body encoding/json refuses is refused here too.
-func (env *envelope) decode(b []byte, out any, full bool) error {
-	_, err := walkObject(b, 0, func(key []byte, b []byte, i int) (int, error) {
-		var dst *string
-		switch {
-		case keyIs(key, "data"):
-			return decodeInto(b, i, out)
-		case keyIs(key, "code"):
-			end, err := skipValue(b, i)
-			if err == nil {
-				err = env.Code.UnmarshalJSON(b[i:end])
-			}
-			return end, err
-		case keyIs(key, "message"):
-			dst = &env.Message
-		case keyIs(key, "request_id"):
-			dst = &env.RequestID
-		case keyIs(key, "requestId"):
-			dst = &env.RequestID2
-		case keyIs(key, "timestamp"):
-			dst = &env.Timestamp
-		case keyIs(key, "error"), keyIs(key, "errors"):
-			end, err := skipValue(b, i)
-			if err == nil && full {
-				raw := append(json.RawMessage(nil), b[i:end]...)
-				if keyIs(key, "error") {
-					env.Error = raw
-				} else {
-					env.Errors = raw
-				}
-			}
-			return end, err
-		default:
-			return skipValue(b, i)
-		}
-		end, err := skipValue(b, i)
-		if err != nil {
-			return end, err
-		}
-		if v := b[i:end]; !full && (v[0] == '"' || v[0] == 'n') {
-			return end, nil // a string or null: fine, not needed
-		}
-		return end, decodeString(b[i:end], dst)
-	})
-	if err == errNotObject {
-		// Not an object: encoding/json says why.
-		end, verr := skipValue(b, 0)
-		if verr != nil {
-			return verr
-		}
-		env.Data = out
-		return json.Unmarshal(b[skipSpace(b, 0):end], env)
-	}
-	return err
-}
-
-// decodeString decodes a checked JSON value into a string field: a string
-// without escapes directly, null as no change, anything else through
-// encoding/json (which also gives its error for a value of another type).
-func decodeString(v []byte, dst *string) error {
-	if len(v) >= 2 && v[0] == '"' && bytes.IndexByte(v, '\\') < 0 {
-		*dst = string(v[1 : len(v)-1])
-		return nil
-	}
-	return json.Unmarshal(v, dst)
-}
-
-// bodyBuffer holds an answer read whole.
-type bodyBuffer struct{ b []byte }
-
-// bufferPool recycles the buffers that answers are read into.
-var bufferPool = sync.Pool{New: func() any { return new(bodyBuffer) }}
-
-// maxPooledBuffer is the largest buffer kept for reuse; a rare huge answer
-// is left to the garbage collector rather than held by the pool.
-const maxPooledBuffer = 4 << 20
-
-func getBuffer() *bodyBuffer { return bufferPool.Get().(*bodyBuffer) }
-
-func putBuffer(b *bodyBuffer) {
-	if cap(b.b) > maxPooledBuffer {
-		return
-	}
-	b.b = b.b[:0]
-	bufferPool.Put(b)
-}
-
-// readBody reads the whole body, into a buffer sized from Content-Length
-// when the server sent one, but never more than limit bytes: full reports
-// that it stopped there, before the end of the body.
-func (buf *bodyBuffer) readBody(resp *http.Response, limit int64) (full bool, err error) {
-	b := buf.b[:0]
-	defer func() { buf.b = b }()
-	if n := resp.ContentLength; n > 0 && int64(cap(b)) <= n {
-		b = make([]byte, 0, min(n, limit)+1) // + 1: room to read the end of the body
-	}
-	for {
-		if int64(len(b)) >= limit {
-			// Unless the length said so, the body may go on.
-			return resp.ContentLength != int64(len(b)), nil
-		}
-		if len(b) == cap(b) {
-			b = append(b, 0)[:len(b)]
-		}
-		free := b[len(b):cap(b)]
-		if room := limit - int64(len(b)); int64(len(free)) > room {
-			free = free[:room]
-		}
-		n, err := resp.Body.Read(free)
-		b = b[:len(b)+n]
-		if err == io.EOF {
-			return false, nil
-		}
-		if err != nil {
-			return false, err
-		}
-	}
+// invalidResponse is the error of an answer that is not what the API sends.
+func invalidResponse(method, path, why string) error {
+	return fmt.Errorf("convirza: %s %s: %w: %s", method, path, ErrInvalidResponse, why)
 }
 
 // skipJSON reads and discards a JSON value.
@@ -494,19 +359,17 @@ type skipJSON struct{}
 
 func (*skipJSON) UnmarshalJSON([]byte) error { return nil }
 
-// apiError reads an error answer (at most 1 MiB of it) tolerantly: JSON in
-// any of the envelope's spellings, or HTML, text or nothing.
+// apiError reads an error answer (at most 1 MiB of it, as the transport
+// read it) tolerantly: JSON in any of the envelope's spellings, or HTML,
+// text or nothing.
 func (c *Client) apiError(resp *http.Response, st *callState, r *request) *APIError {
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
 	e := &APIError{StatusCode: resp.StatusCode, Method: st.method, Path: st.path, Body: body}
-	if resp.StatusCode == http.StatusConflict {
-		e.kind = r.conflict
-	}
-	var env envelope
+	var env envelope[skipJSON]
 	if json.Unmarshal(body, &env) == nil {
 		e.Code = int(env.Code)
 	}
-	fillAPIError(e, &env, resp)
+	fillAPIError(e, &env, resp, r)
 	if e.Message == "" {
 		e.Message = http.StatusText(resp.StatusCode)
 	}
@@ -514,21 +377,25 @@ func (c *Client) apiError(resp *http.Response, st *callState, r *request) *APIEr
 	return e
 }
 
-func fillAPIError(e *APIError, env *envelope, resp *http.Response) {
-	e.Message = env.Message
+// fillAPIError fills e from the envelope of its answer.
+func fillAPIError[D any](e *APIError, env *envelope[D], resp *http.Response, r *request) {
+	if e.StatusCode == http.StatusConflict {
+		e.kind = r.conflict
+	}
+	e.Message = string(env.Message)
 	if e.Message == "" && len(env.Error) > 0 {
 		e.Message = scalarText(env.Error)
 		if e.Message == "" { // {"error": {"message": ...}}
-			var nested struct{ Message string }
+			var nested struct{ Message looseString }
 			_ = json.Unmarshal(env.Error, &nested)
-			e.Message = nested.Message
+			e.Message = string(nested.Message)
 		}
 	}
 	if len(env.Errors) > 0 {
 		e.Errors = fieldErrors(env.Errors)
 	}
-	e.RequestID = firstNonEmpty(env.RequestID, env.RequestID2, resp.Header.Get("X-Request-Id"))
-	e.Timestamp, _ = parseTime(env.Timestamp)
+	e.RequestID = env.requestID(resp)
+	e.Timestamp, _ = parseTime(string(env.Timestamp))
 	if ra, ok := retryAfter(resp); ok {
 		e.RetryAfter = ra
 	}
@@ -587,13 +454,27 @@ func (c *Client) logDone(ctx context.Context, st *callState, status int, request
 	c.logger.LogAttrs(ctx, slog.LevelDebug, "convirza: call", attrs...)
 }
 
-// call sends r and decodes the answer's data into a new T.
+// call sends r and decodes the answer's data into a new T. An answer
+// without data, or with data null, is ErrInvalidResponse: never a zero T.
 func call[T any](ctx context.Context, c *Client, r *request, opts []RequestOption) (*T, error) {
-	v := new(T)
-	if err := c.send(ctx, r, v, opts); err != nil {
+	var v *T
+	if err := c.send(ctx, r, &v, opts); err != nil {
 		return nil, err
 	}
+	if v == nil {
+		return nil, invalidResponse(r.method, r.path, "the answer has no data")
+	}
 	return v, nil
+}
+
+// create sends a create and returns the new record's id; an answer
+// without one is ErrInvalidResponse, never a created id 0.
+func create(ctx context.Context, c *Client, r *request, opts []RequestOption) (*Created, error) {
+	created, err := call[Created](ctx, c, r, opts)
+	if err == nil && created.ID <= 0 {
+		return nil, invalidResponse(r.method, r.path, "the answer names no id of the new record")
+	}
+	return created, err
 }
 
 // get fetches one record.

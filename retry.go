@@ -40,6 +40,13 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 		if neverSent(err) {
 			return true, nil
 		}
+		var large *answerTooLarge
+		if errors.As(err, &large) {
+			return false, nil // an answer over the size cap: the same again
+		}
+		if attemptTimedOut(ctx, err) {
+			return safe, nil
+		}
 		return safe && retryableNetError(err), nil
 	}
 	switch resp.StatusCode {
@@ -81,6 +88,22 @@ func retryableNetError(err error) bool {
 	}
 	msg := err.Error()
 	return !strings.Contains(msg, "stopped after") && !strings.Contains(msg, "unsupported protocol scheme")
+}
+
+// ErrAttemptTimeout is matched by the error of a call whose last attempt
+// ran out of the time WithAttemptTimeout (or the Timeout of the
+// http.Client given to WithHTTPClient) allows it. It does not match
+// context.DeadlineExceeded, which is kept for the caller's own deadline.
+var ErrAttemptTimeout = errors.New("convirza: attempt timed out")
+
+// attemptTimedOut reports whether err is an attempt's timeout while the
+// call's own context (ctx) is still live.
+func attemptTimedOut(ctx context.Context, err error) bool {
+	if ctx.Err() != nil {
+		return false
+	}
+	var ne net.Error
+	return errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout()
 }
 
 // backoff is the wait before a retry (go-retryablehttp's Backoff): the

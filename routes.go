@@ -111,7 +111,7 @@ type ListRoutesParams struct {
 //
 // Convirza API: GET /provisioned-routes
 func (s *RoutesService) List(ctx context.Context, params *ListRoutesParams, opts ...RequestOption) (*Page[Route], error) {
-	return listPage[Route](ctx, s.c, routesPath, params, 100, opts)
+	return listPage[Route, routeList](ctx, s.c, routesPath, params, 100, opts)
 }
 
 // All returns every route that params matches, fetching pages as the loop
@@ -200,7 +200,7 @@ func (s *RoutesService) Create(ctx context.Context, params *CreateRouteParams, o
 	if err := params.validate(); err != nil {
 		return nil, err
 	}
-	return call[Created](ctx, s.c, &request{method: http.MethodPost, path: routesPath, body: params}, opts)
+	return create(ctx, s.c, &request{method: http.MethodPost, path: routesPath, body: params}, opts)
 }
 
 // Update replaces a route and returns it.
@@ -270,3 +270,12 @@ func (s *RoutesService) Patch(ctx context.Context, id int64, params *PatchRouteP
 func (s *RoutesService) Delete(ctx context.Context, id int64, opts ...RequestOption) error {
 	return deleteByID(ctx, s.c, "route", routePath, id, opts)
 }
+
+// routeList is the data of a list of Route records: the items under "routes" or "provisioned_routes".
+type routeList struct {
+	Routes            []Route `json:"routes"`
+	ProvisionedRoutes []Route `json:"provisioned_routes"` // the other spelling the docs allow
+	Total             int     `json:"total"`
+}
+
+func (l *routeList) page() ([]Route, int) { return firstList(l.Routes, l.ProvisionedRoutes), l.Total }

@@ -191,7 +191,7 @@ func TestRoutingTypeIs(t *testing.T) {
 }
 
 func TestRoutesGolden(t *testing.T) {
-	page := decodeGolden[listData[Route]](t, goldenData(t, "routes/list.json"))
+	page := decodeGolden[routeList](t, goldenData(t, "routes/list.json"))
 	require.Len(t, page.Routes, 1)
 	assert.Contains(t, string(page.Routes[0].Raw), `"route_config": {}`)
 

@@ -1,56 +1,30 @@
 package convirza
 
 import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
-	"sync/atomic"
+	"strings"
 	"time"
 )
 
-// authTransport puts the bearer token on requests to the configured API
-// host, and logs each attempt. It sits inside the retry loop, so every
-// attempt asks the token source afresh (a retry after a refresh carries the
-// new token), and inside the redirect loop, so a redirect to any other host
-// (or scheme, or port) never carries the token.
+// authTransport is the innermost step of every attempt: it bounds the
+// attempt (WithAttemptTimeout), puts the bearer token on requests to the
+// configured API host, reads the answer's body, and logs the attempt.
+//
+// It sits inside the retry loop, so every attempt asks the token source
+// afresh (a retry after a refresh carries the new token), and inside the
+// redirect loop, so a redirect to any other host (or scheme, or port) never
+// carries the token. It has no CloseIdleConnections on purpose: the retry
+// library calls that after a failed or cancelled call, and the user's
+// transport, shared by every call, must keep its pool.
 type authTransport struct {
 	c    *Client
 	next http.RoundTripper
-
-	// bearer is the Authorization value of the last token seen, kept so
-	// that a request does not build the same string again.
-	bearer atomic.Pointer[bearerHeader]
-}
-
-type bearerHeader struct {
-	token string
-	value []string // {"Bearer " + token}; shared, never written
-}
-
-// header returns the Authorization value for tok.
-func (t *authTransport) header(tok string) []string {
-	if h := t.bearer.Load(); h != nil && h.token == tok {
-		return h.value
-	}
-	h := &bearerHeader{token: tok, value: []string{"Bearer " + tok}}
-	t.bearer.Store(h)
-	return h.value
-}
-
-// withHeader returns a shallow copy of req whose header map is new and
-// holds value under key: a RoundTripper must not change the request it is
-// given, and only the map is changed, so neither the URL nor the other
-// values need a copy as req.Clone would make.
-func withHeader(req *http.Request, key string, value []string) *http.Request {
-	r := new(http.Request)
-	*r = *req
-	h := make(http.Header, len(req.Header)+1)
-	for k, v := range req.Header {
-		h[k] = v
-	}
-	h[key] = value
-	r.Header = h
-	return r
 }
 
 func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -67,31 +41,136 @@ func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			return nil, &unsentError{err}
 		}
 		st.token = tok
-		req = withHeader(req, "Authorization", t.header(tok))
+		req = req.Clone(ctx) // a RoundTripper must not change the request it is given
+		req.Header.Set("Authorization", "Bearer "+tok)
+	}
+	cancel := context.CancelFunc(func() {})
+	if d := t.c.attemptTimeout; d > 0 && st != nil {
+		var actx context.Context
+		actx, cancel = context.WithTimeout(ctx, d)
+		req = req.WithContext(actx)
 	}
 	start := time.Now()
 	resp, err := t.next.RoundTrip(req)
-	if log := t.c.logger; log != nil && log.Enabled(ctx, slog.LevelDebug) {
-		attrs := []slog.Attr{
-			slog.String("method", req.Method),
-			slog.String("path", req.URL.Path),
-			slog.Duration("duration", time.Since(start)),
-		}
-		if st != nil {
-			attrs = append(attrs, slog.Int("attempt", st.attempt))
-		}
-		if resp != nil {
-			attrs = append(attrs, slog.Int("status", resp.StatusCode))
-			if id := resp.Header.Get("X-Request-Id"); id != "" {
-				attrs = append(attrs, slog.String("request_id", id))
+	if err == nil {
+		if st != nil && st.stream && resp.StatusCode/100 == 2 {
+			// A download: its body is read by the caller, within the
+			// attempt's time.
+			resp.Body = &cancelOnClose{resp.Body, cancel}
+		} else {
+			err = t.read(resp, st)
+			cancel()
+			if err != nil {
+				resp = nil
 			}
 		}
-		if err != nil {
-			attrs = append(attrs, slog.String("error", err.Error()))
-		}
-		log.LogAttrs(ctx, slog.LevelDebug, "convirza: attempt", attrs...)
+	} else {
+		cancel()
 	}
+	t.log(ctx, st, req, resp, err, time.Since(start))
 	return resp, err
+}
+
+// read reads the whole body of resp while the attempt runs, up to the size
+// cap of a success or of an error, into a buffer that grows with what
+// arrives (a Content-Length that lies costs nothing). A body that fails to
+// arrive whole fails the attempt, which is then retried as a connection
+// failure would be; one over the cap is ErrInvalidResponse.
+func (t *authTransport) read(resp *http.Response, st *callState) error {
+	// One byte past a success's cap tells a body over it; an error's body
+	// is kept in part.
+	limit, success := int64(maxErrorBody), resp.StatusCode/100 == 2
+	if success {
+		limit = t.c.maxBody + 1
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, limit))
+	_ = resp.Body.Close()
+	switch {
+	case err != nil:
+		if st != nil && st.Err() != nil {
+			err = st.Err() // the caller's own context ended: say so
+		}
+		return fmt.Errorf("%w: reading the answer [request_id %s]: %w", ErrInvalidResponse, resp.Header.Get("X-Request-Id"), err)
+	case success && int64(len(body)) == limit:
+		return &answerTooLarge{t.c.maxBody}
+	}
+	resp.Body = newBufferedBody(body)
+	resp.ContentLength = int64(len(body))
+	return nil
+}
+
+// bufferedBody is a body read whole by the transport; decode takes its
+// bytes instead of copying them again.
+type bufferedBody struct {
+	*bytes.Reader
+	data []byte
+}
+
+func newBufferedBody(b []byte) *bufferedBody { return &bufferedBody{bytes.NewReader(b), b} }
+
+func (*bufferedBody) Close() error { return nil }
+
+// bodyBytes returns what is left of a body.
+func bodyBytes(body io.Reader) ([]byte, error) {
+	if b, ok := body.(*bufferedBody); ok && b.Len() == len(b.data) {
+		return b.data, nil
+	}
+	return io.ReadAll(body)
+}
+
+// answerTooLarge is a success body over WithMaxResponseBytes: not retried
+// (the same answer would come again), and not of unknown outcome.
+type answerTooLarge struct{ limit int64 }
+
+func (e *answerTooLarge) Error() string {
+	return fmt.Sprintf("%v: body larger than %d bytes", ErrInvalidResponse, e.limit)
+}
+
+func (e *answerTooLarge) Unwrap() error { return ErrInvalidResponse }
+
+// cancelOnClose ends an attempt's context when its body is closed.
+type cancelOnClose struct {
+	io.ReadCloser
+	cancel context.CancelFunc
+}
+
+func (b *cancelOnClose) Close() error {
+	defer b.cancel()
+	return b.ReadCloser.Close()
+}
+
+// log writes the debug line of an attempt, with the same path form as the
+// line of the call.
+func (t *authTransport) log(ctx context.Context, st *callState, req *http.Request, resp *http.Response, err error, d time.Duration) {
+	log := t.c.logger
+	if log == nil || !log.Enabled(ctx, slog.LevelDebug) {
+		return
+	}
+	path := req.URL.Path // relative to its base, as the call's line has it
+	for _, base := range []*url.URL{t.c.baseURL, t.c.authURL} {
+		if sameOrigin(req.URL, base) && strings.HasPrefix(path, base.Path) {
+			path = strings.TrimPrefix(path, base.Path)
+			break
+		}
+	}
+	attrs := []slog.Attr{
+		slog.String("method", req.Method),
+		slog.String("path", path),
+		slog.Duration("duration", d),
+	}
+	if st != nil {
+		attrs = append(attrs, slog.Int("attempt", st.attempt))
+	}
+	if resp != nil {
+		attrs = append(attrs, slog.Int("status", resp.StatusCode))
+		if id := resp.Header.Get("X-Request-Id"); id != "" {
+			attrs = append(attrs, slog.String("request_id", id))
+		}
+	}
+	if err != nil {
+		attrs = append(attrs, slog.String("error", err.Error()))
+	}
+	log.LogAttrs(ctx, slog.LevelDebug, "convirza: attempt", attrs...)
 }
 
 // sameOrigin reports whether u has the scheme and host (with port) of base.

@@ -140,7 +140,7 @@ func (s *UsersService) List(ctx context.Context, params *ListUsersParams, opts .
 			return nil, err
 		}
 	}
-	return listPage[User](ctx, s.c, usersListPath, &p, 100, opts)
+	return listPage[User, userList](ctx, s.c, usersListPath, &p, 100, opts)
 }
 
 // All returns every user that params matches, fetching pages as the loop
@@ -239,7 +239,7 @@ func (s *UsersService) Create(ctx context.Context, params *CreateUserParams, opt
 	if err := params.validate(); err != nil {
 		return nil, err
 	}
-	return call[Created](ctx, s.c, &request{method: http.MethodPost, path: usersPath, body: params, conflict: ErrDuplicateEmail}, opts)
+	return create(ctx, s.c, &request{method: http.MethodPost, path: usersPath, body: params, conflict: ErrDuplicateEmail}, opts)
 }
 
 // Update replaces a user and returns it. Another user's email is an error
@@ -304,3 +304,11 @@ func (s *UsersService) Delete(ctx context.Context, id int64, opts ...RequestOpti
 }
 
 func (u *User) hasID() bool { return u.ID != 0 }
+
+// userList is the data of a list of User records: the items under "users".
+type userList struct {
+	Users []User `json:"users"`
+	Total int    `json:"total"`
+}
+
+func (l *userList) page() ([]User, int) { return l.Users, l.Total }

@@ -156,7 +156,7 @@ func TestUsersDeleteWire(t *testing.T) {
 }
 
 func TestUsersGolden(t *testing.T) {
-	page := decodeGolden[listData[User]](t, goldenData(t, "users/list.json"))
+	page := decodeGolden[userList](t, goldenData(t, "users/list.json"))
 	require.Len(t, page.Users, 1)
 
 	get := goldenData(t, "users/get.json")

@@ -178,7 +178,7 @@ func (s *WebhooksService) List(ctx context.Context, params *ListWebhooksParams, 
 	if p.OrgUnitID < 0 {
 		return nil, invalidf("org unit id must be positive, got %d", p.OrgUnitID)
 	}
-	return listPage[Webhook](ctx, s.c, webhooksPath, &p, 100, opts)
+	return listPage[Webhook, webhookList](ctx, s.c, webhooksPath, &p, 100, opts)
 }
 
 // All returns every webhook that params matches, fetching pages as the loop
@@ -254,7 +254,7 @@ func (s *WebhooksService) Create(ctx context.Context, params *CreateWebhookParam
 	if err := params.validate(); err != nil {
 		return nil, err
 	}
-	return call[Created](ctx, s.c, &request{method: http.MethodPost, path: webhooksPath, body: params}, opts)
+	return create(ctx, s.c, &request{method: http.MethodPost, path: webhooksPath, body: params}, opts)
 }
 
 // Update replaces a webhook and returns it.
@@ -325,3 +325,11 @@ func (s *WebhooksService) Patch(ctx context.Context, id int64, params *PatchWebh
 func (s *WebhooksService) Delete(ctx context.Context, id int64, opts ...RequestOption) error {
 	return deleteByID(ctx, s.c, "webhook", webhookPath, id, opts)
 }
+
+// webhookList is the data of a list of Webhook records: the items under "webhooks".
+type webhookList struct {
+	Webhooks []Webhook `json:"webhooks"`
+	Total    int       `json:"total"`
+}
+
+func (l *webhookList) page() ([]Webhook, int) { return l.Webhooks, l.Total }

@@ -170,7 +170,7 @@ func TestWebhooksDeleteWire(t *testing.T) {
 }
 
 func TestWebhooksGolden(t *testing.T) {
-	page := decodeGolden[listData[Webhook]](t, goldenData(t, "webhooks/list.json"))
+	page := decodeGolden[webhookList](t, goldenData(t, "webhooks/list.json"))
 	require.Len(t, page.Webhooks, 1)
 	assert.Equal(t, 1, page.Total)
 
