@@ -104,8 +104,10 @@ func NewFake(opts ...Option) *Fake {
 		counts:        map[string]int{},
 	}
 	f.st = newState()
-	for _, rt := range routes {
-		f.mux.HandleFunc(rt.pattern, f.handler(rt))
+	for _, area := range apiAreas {
+		for _, rt := range area {
+			f.mux.HandleFunc(rt.pattern, f.handler(rt))
+		}
 	}
 	// Every request that no pattern claims, including a known path with the
 	// wrong method, lands here rather than on the mux's plain-text 404/405.

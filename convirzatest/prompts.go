@@ -15,12 +15,11 @@ import (
 	"time"
 )
 
-func init() {
-	register([]route{
-		{pattern: "GET /v3/media-prompts", access: anyRole, handle: listPrompts},
-		{pattern: "POST /v3/media-prompts", access: adminOnly, handle: uploadPrompt},
-		{pattern: "DELETE /v3/media-prompts/{id}", access: adminOnly, handle: deletePrompt},
-	}, nil)
+// promptsAPI are the operations of this area; router.go lists every area.
+var promptsAPI = []route{
+	{pattern: "GET /v3/media-prompts", access: anyRole, handle: listPrompts},
+	{pattern: "POST /v3/media-prompts", access: adminOnly, handle: uploadPrompt},
+	{pattern: "DELETE /v3/media-prompts/{id}", access: adminOnly, handle: deletePrompt},
 }
 
 // Upload limits (api/prompts.md, rules MP1 to MP4).
@@ -111,7 +110,7 @@ func listPrompts(c *call) (any, *apiError) {
 	}
 	found := under(c.st, c.st.Prompts, ouID, func(p *prompt) bool { return typ == "" || p.MessageType == typ })
 	oldestFirst := func(a, b *prompt) int { return cmp.Or(a.Created.Compare(b.Created), cmp.Compare(a.ID, b.ID)) }
-	return listData("prompts", found, oldestFirst, limit, offset, (*prompt).item), nil
+	return listReply("prompts", found, oldestFirst, limit, offset, (*prompt).item), nil
 }
 
 // upload is what uploadPrompt read from a multipart body.

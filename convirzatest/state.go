@@ -55,9 +55,7 @@ func (s *state) newID() int64 {
 func newState() *state {
 	s := &state{Version: stateVersion, NextID: firstUserID}
 	makeMaps(s)
-	seedOrgUnits(s)
-	seedUsers(s)
-	for _, seed := range seeds {
+	for _, seed := range seedOrder {
 		seed(s)
 	}
 	return s

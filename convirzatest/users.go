@@ -8,15 +8,14 @@ import (
 	"time"
 )
 
-func init() {
-	register([]route{
-		{pattern: "GET /v3/users/list", access: adminOnly, handle: listUsers},
-		{pattern: "GET /v3/users/{id}", access: adminOnly, handle: getUser},
-		{pattern: "POST /v3/users", access: adminOnly, handle: createUser},
-		{pattern: "PUT /v3/users/{id}", access: adminOnly, handle: updateUser},
-		{pattern: "PATCH /v3/users/{id}", access: adminOnly, handle: patchUser},
-		{pattern: "DELETE /v3/users/{id}", access: adminOnly, handle: deleteUser},
-	}, nil)
+// usersAPI are the operations of this area; router.go lists every area.
+var usersAPI = []route{
+	{pattern: "GET /v3/users/list", access: adminOnly, handle: listUsers},
+	{pattern: "GET /v3/users/{id}", access: adminOnly, handle: getUser},
+	{pattern: "POST /v3/users", access: adminOnly, handle: createUser},
+	{pattern: "PUT /v3/users/{id}", access: adminOnly, handle: updateUser},
+	{pattern: "PATCH /v3/users/{id}", access: adminOnly, handle: patchUser},
+	{pattern: "DELETE /v3/users/{id}", access: adminOnly, handle: deleteUser},
 }
 
 // Seeded users. Every seeded user's password is SeedPassword.
@@ -216,7 +215,7 @@ func listUsers(c *call) (any, *apiError) {
 		}
 		return r
 	}
-	return listData("users", found, order, limit, offset, c.st.userItem), nil
+	return listReply("users", found, order, limit, offset, c.st.userItem), nil
 }
 
 // getUser is GET /v3/users/{id}. Deleted users stay readable (U6).

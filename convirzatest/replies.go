@@ -18,8 +18,8 @@ const isoMillis = "2006-01-02T15:04:05.000Z"
 // iso formats t the way the API writes timestamps.
 func iso(t time.Time) string { return t.UTC().Format(isoMillis) }
 
-// envelope is the documented success wrapper around every /v3 response.
-type envelope struct {
+// successBody is the documented success wrapper around every /v3 response.
+type successBody struct {
 	Code      int    `json:"code"`
 	Message   string `json:"message"`
 	Data      any    `json:"data"`
@@ -27,9 +27,9 @@ type envelope struct {
 	Timestamp string `json:"timestamp"`
 }
 
-// errorEnvelope is the assumed error wrapper (api/README.md): the success
+// errorBody is the assumed error wrapper (api/README.md): the success
 // envelope without data, plus errors on validation failures.
-type errorEnvelope struct {
+type errorBody struct {
 	Code      int          `json:"code"`
 	Message   string       `json:"message"`
 	Errors    []fieldError `json:"errors,omitempty"`
@@ -108,7 +108,7 @@ func jsonResponse(status int, requestID string, v any) *response {
 
 // dataResponse is a success envelope around data.
 func dataResponse(info *reqInfo, data any) *response {
-	return jsonResponse(http.StatusOK, info.id, envelope{
+	return jsonResponse(http.StatusOK, info.id, successBody{
 		Code:      http.StatusOK,
 		Message:   "Success",
 		Data:      data,
@@ -120,7 +120,7 @@ func dataResponse(info *reqInfo, data any) *response {
 // errorResponse is the error envelope for e, plus Retry-After and, on 401,
 // WWW-Authenticate, which HTTP clients expect alongside those statuses.
 func errorResponse(info *reqInfo, e *apiError) *response {
-	r := jsonResponse(e.status, info.id, errorEnvelope{
+	r := jsonResponse(e.status, info.id, errorBody{
 		Code:      e.status,
 		Message:   e.message,
 		Errors:    e.errors,
