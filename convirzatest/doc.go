@@ -25,7 +25,8 @@
 // {code, message, errors?, request_id, timestamp}. Every reply carries a
 // fresh UUID v4 request id, also in the X-Request-Id header. A path that no
 // route claims, or a known path with another method, gets 404 with the
-// message "no route for METHOD /path".
+// message "no route for METHOD /path". Create User answers HTTP 201 (its envelope
+// code stays 200, as in the docs' example); every other success is 200.
 //
 // Checks run in the documented order: 429 (login rate limit), 401 (token
 // missing, malformed, unknown, revoked or expired, or its user no longer

@@ -2,6 +2,7 @@ package convirzatest
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"io"
@@ -233,7 +234,7 @@ func (f *Fake) respond(rt route, c *call, info *reqInfo) *response {
 		}
 		return jsonResponse(http.StatusOK, info.id, data)
 	default:
-		return dataResponse(info, data)
+		return dataResponse(info, cmp.Or(rt.status, http.StatusOK), data)
 	}
 }
 

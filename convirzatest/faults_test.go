@@ -82,7 +82,7 @@ func TestFaultStatusForNextRequests(t *testing.T) {
 		t.Errorf("faults left after their times: %+v", got)
 	}
 	r, _ := try("POST", s.URL+"/users", tok, b)
-	r.want(t, 200)
+	r.want(t, http.StatusCreated)
 	if n := s.RequestCount("POST", "/v3/users"); n != 3 {
 		t.Errorf("RequestCount %d, want 3", n)
 	}

@@ -106,9 +106,11 @@ func jsonResponse(status int, requestID string, v any) *response {
 	return &response{status: status, header: h, body: append(b, '\n')}
 }
 
-// dataResponse is a success envelope around data.
-func dataResponse(info *reqInfo, data any) *response {
-	return jsonResponse(http.StatusOK, info.id, successBody{
+// dataResponse is a success envelope around data, sent with the HTTP
+// status given. The envelope's code stays 200 even on a 201, as in the
+// docs' Create User example.
+func dataResponse(info *reqInfo, status int, data any) *response {
+	return jsonResponse(status, info.id, successBody{
 		Code:      http.StatusOK,
 		Message:   "Success",
 		Data:      data,

@@ -41,6 +41,7 @@ type route struct {
 	pattern string // an http.ServeMux pattern with a method: "GET /v3/users/{id}"
 	access  access // who may call it; public routes need no bearer token
 	bare    bool   // write the handler's data as the whole body, without the envelope (OAuth replies)
+	status  int    // the HTTP status of a success; 0 is 200 (api/README.md: only Create User differs)
 	handle  func(*call) (any, *apiError)
 }
 

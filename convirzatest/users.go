@@ -12,7 +12,7 @@ import (
 var usersAPI = []route{
 	{pattern: "GET /v3/users/list", access: adminOnly, handle: listUsers},
 	{pattern: "GET /v3/users/{id}", access: adminOnly, handle: getUser},
-	{pattern: "POST /v3/users", access: adminOnly, handle: createUser},
+	{pattern: "POST /v3/users", access: adminOnly, handle: createUser, status: http.StatusCreated},
 	{pattern: "PUT /v3/users/{id}", access: adminOnly, handle: updateUser},
 	{pattern: "PATCH /v3/users/{id}", access: adminOnly, handle: patchUser},
 	{pattern: "DELETE /v3/users/{id}", access: adminOnly, handle: deleteUser},
