@@ -206,13 +206,17 @@ func (ft Fault) validate() (Fault, error) {
 
 // matches reports whether the fault applies to r.
 func (ft *Fault) matches(r *http.Request) bool {
-	if ft.Method != "" && ft.Method != r.Method {
-		return false
-	}
-	if ft.Path == "" || ft.Path == r.URL.Path {
+	return (ft.Method == "" || ft.Method == r.Method) && pathMatches(ft.Path, r.URL.Path)
+}
+
+// pathMatches reports whether URL path p matches pattern: "" matches every
+// path, a pattern holding *, ? or [ is a path.Match pattern, anything else
+// must equal p.
+func pathMatches(pattern, p string) bool {
+	if pattern == "" || pattern == p {
 		return true
 	}
-	ok, _ := path.Match(ft.Path, r.URL.Path)
+	ok, _ := path.Match(pattern, p)
 	return ok
 }
 
@@ -305,7 +309,7 @@ func (f *Fake) beforeRead(ft *activeFault, w http.ResponseWriter, r *http.Reques
 	if ft.Drop != DropBeforeRead {
 		return false
 	}
-	f.record(r, nil)
+	f.record(r, nil, f.now())
 	ft.wait(r.Context())
 	dropConnection(w)
 	return true
