@@ -41,6 +41,9 @@ type Fake struct {
 	mu     sync.Mutex             // guards st and logins; held for the whole of each API call
 	st     *state                 // everything Snapshot saves
 	logins map[string][]time.Time // login attempts per client IP within the last minute
+	origin resetPoint             // what Reset returns to; guarded by mu
+
+	controls []controlRoute // controlRoutes; a field, since the index it serves reads it
 
 	log   requestLog  // see Requests; apart from mu so that logging never waits on a handler
 	clock clockOffset // the offset AdvanceClock and SetClock put on cfg.now
@@ -99,6 +102,7 @@ func NewFake(opts ...Option) *Fake {
 		cfg:           cfg,
 		mux:           http.NewServeMux(),
 		logins:        map[string][]time.Time{},
+		controls:      controlRoutes,
 	}
 	f.st = newState()
 	for _, area := range apiAreas {
@@ -136,7 +140,7 @@ func requestInfo(r *http.Request) *reqInfo {
 // an injected fault, reads and logs the body, rejects paths the mux would
 // redirect, and hands the rest to the route table.
 func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if f.serveAdmin(w, r) {
+	if f.serveControl(w, r) {
 		return
 	}
 	ft := f.faults.take(r)

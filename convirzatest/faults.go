@@ -15,15 +15,12 @@ import (
 	"time"
 )
 
-// FaultsPath is the admin path where faults are listed (GET), added (POST,
-// one Fault as JSON) and cleared (DELETE) over HTTP. Paths under /_mock/
-// are outside the API: they need no token, are not logged, and no fault
-// applies to them.
+// FaultsPath is the control path where faults are listed (GET), added
+// (POST, one Fault as JSON) and cleared (DELETE) over HTTP; control.go has
+// the others.
 const FaultsPath = "/_mock/faults"
 
 const (
-	adminPrefix   = "/_mock/"
-	maxFaultBody  = 64 << 10 // a POST /_mock/faults body larger than this is refused
 	nonJSONFormat = "<!DOCTYPE html>\n<html><head><title>%d %s</title></head>" +
 		"<body><h1>%d %s</h1><p>convirzatest: injected non-JSON body</p></body></html>\n"
 )
@@ -126,9 +123,7 @@ func (ft *Fault) UnmarshalJSON(b []byte) error {
 		plain
 		Latency json.RawMessage `json:"latency"`
 	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&w); err != nil {
+	if err := decodeStrict(b, &w); err != nil {
 		return err
 	}
 	*ft = Fault(w.plain)
@@ -427,57 +422,4 @@ func (r *replyRecorder) Write(b []byte) (int, error) {
 		r.status = http.StatusOK
 	}
 	return r.body.Write(b)
-}
-
-// serveAdmin serves the paths under /_mock/. It reports false for any other
-// path.
-func (f *Fake) serveAdmin(w http.ResponseWriter, r *http.Request) bool {
-	if !strings.HasPrefix(r.URL.Path, adminPrefix) {
-		return false
-	}
-	info := &reqInfo{id: newUUID(), now: f.now()}
-	if r.URL.Path != FaultsPath {
-		errorResponse(info, errorf(http.StatusNotFound, "no route for %s %s", r.Method, r.URL.Path)).write(w)
-		return true
-	}
-	switch r.Method {
-	case http.MethodGet:
-		jsonResponse(http.StatusOK, info.id, f.Faults()).write(w)
-	case http.MethodPost:
-		ft, err := readFault(r)
-		if err != nil {
-			errorResponse(info, err).write(w)
-			return true
-		}
-		_ = f.InjectFault(ft) // valid: readFault checked it
-		jsonResponse(http.StatusCreated, info.id, ft).write(w)
-	case http.MethodDelete:
-		f.ClearFaults()
-		w.Header().Set("X-Request-Id", info.id)
-		w.WriteHeader(http.StatusNoContent)
-	default:
-		w.Header().Set("Allow", "GET, POST, DELETE")
-		errorResponse(info, errorf(http.StatusMethodNotAllowed, "%s %s: use GET, POST or DELETE", r.Method, r.URL.Path)).write(w)
-	}
-	return true
-}
-
-// readFault reads and checks the body of POST /_mock/faults.
-func readFault(r *http.Request) (Fault, *apiError) {
-	var ft Fault
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxFaultBody+1))
-	switch {
-	case err != nil:
-		return ft, errorf(http.StatusBadRequest, "request body could not be read")
-	case len(body) > maxFaultBody:
-		return ft, errorf(http.StatusRequestEntityTooLarge, "request body exceeds %d bytes", maxFaultBody)
-	}
-	if err := json.Unmarshal(body, &ft); err != nil {
-		return ft, errorf(http.StatusBadRequest, "body must be one fault as a JSON object: %v", err)
-	}
-	ft, err = ft.validate()
-	if err != nil {
-		return ft, errorf(http.StatusBadRequest, "%s", strings.TrimPrefix(err.Error(), "convirzatest: "))
-	}
-	return ft, nil
 }

@@ -377,7 +377,7 @@ func TestFaultsOverHTTP(t *testing.T) {
 		{"POST", FaultsPath, `[{"status":500}]`, 400},
 		{"POST", FaultsPath, `{"path":"` + strings.Repeat("a", maxFaultBody) + `"}`, 413},
 		{"PUT", FaultsPath, `{}`, 405},
-		{"GET", "/_mock/state", ``, 404},
+		{"GET", "/_mock/nothing", ``, 404},
 	} {
 		r := send(t, tc.method, s.AuthURL+tc.path, "", tc.body).want(t, tc.status)
 		checkEnvelope(t, r)

@@ -100,10 +100,15 @@ func jsonResponse(status int, requestID string, v any) *response {
 		status = http.StatusInternalServerError
 		b = []byte(`{"code":500,"message":"internal error: response could not be encoded"}`)
 	}
+	return &response{status: status, header: jsonHeader(requestID), body: append(b, '\n')}
+}
+
+// jsonHeader is the header of a JSON reply.
+func jsonHeader(requestID string) http.Header {
 	h := http.Header{}
 	h.Set("Content-Type", "application/json")
 	h.Set("X-Request-Id", requestID)
-	return &response{status: status, header: h, body: append(b, '\n')}
+	return h
 }
 
 // dataResponse is a success envelope around data, sent with the HTTP

@@ -104,12 +104,13 @@ func (f *Fake) Snapshot() ([]byte, error) {
 	return json.MarshalIndent(f.st, "", "  ")
 }
 
-// Restore replaces the whole state with one that Snapshot produced. It checks
+// Restore replaces the whole state with one that Snapshot produced. Members
+// it does not know are errors. It checks
 // that references between records hold before replacing anything, so a bad
 // file leaves the Fake unchanged.
 func (f *Fake) Restore(data []byte) error {
 	s := &state{}
-	if err := json.Unmarshal(data, s); err != nil {
+	if err := decodeStrict(data, s); err != nil { // a misspelt member would otherwise vanish unnoticed
 		return fmt.Errorf("convirzatest: restore: %w", err)
 	}
 	if s.Version != stateVersion {
