@@ -277,7 +277,7 @@ func serveClock(f *Fake, r *http.Request, _ string) (int, any, *apiError) {
 	if err := bare(r); err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, clockReply{f.Now().Format(clockLayout)}, nil
+	return http.StatusOK, clockReply{iso(f.Now())}, nil
 }
 
 func serveClockMove(f *Fake, r *http.Request, _ string) (int, any, *apiError) {
@@ -308,7 +308,7 @@ func serveClockMove(f *Fake, r *http.Request, _ string) (int, any, *apiError) {
 		}
 		now = f.SetClock(t)
 	}
-	return http.StatusOK, clockReply{now.Format(clockLayout)}, nil
+	return http.StatusOK, clockReply{iso(now)}, nil
 }
 
 func serveExpireTokens(f *Fake, r *http.Request, _ string) (int, any, *apiError) {

@@ -37,7 +37,7 @@ type Request struct {
 }
 
 // MarshalJSON writes the entry as GET /_mock/requests lists it: method,
-// path, query, status, time (RFC 3339) and the body when there is one, as
+// path, query, status, time (RFC 3339, UTC with milliseconds, as the API writes times) and the body when there is one, as
 // JSON when it parses and as a string otherwise.
 func (r Request) MarshalJSON() ([]byte, error) {
 	var body any
@@ -49,13 +49,13 @@ func (r Request) MarshalJSON() ([]byte, error) {
 		body = string(r.Body)
 	}
 	return json.Marshal(struct {
-		Method string    `json:"method"`
-		Path   string    `json:"path"`
-		Query  string    `json:"query"`
-		Status int       `json:"status"`
-		Time   time.Time `json:"time"`
-		Body   any       `json:"body,omitempty"`
-	}{r.Method, r.Path, r.RawQuery, r.Status, r.Time, body})
+		Method string `json:"method"`
+		Path   string `json:"path"`
+		Query  string `json:"query"`
+		Status int    `json:"status"`
+		Time   string `json:"time"`
+		Body   any    `json:"body,omitempty"`
+	}{r.Method, r.Path, r.RawQuery, r.Status, iso(r.Time), body})
 }
 
 // RequestFilter selects entries of the request log. Method matches in any
