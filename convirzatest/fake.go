@@ -38,7 +38,7 @@ type Fake struct {
 	cfg config
 	mux *http.ServeMux
 
-	mu     sync.Mutex             // guards st and logins; held for the whole of each API call
+	mu     sync.Mutex             // guards st, logins and origin; held while a handler runs, never while a body is read or a reply written
 	st     *state                 // everything Snapshot saves
 	logins map[string][]time.Time // login attempts per client IP within the last minute
 	origin resetPoint             // what Reset returns to; guarded by mu
@@ -217,7 +217,11 @@ func isMultipart(r *http.Request) bool {
 func (f *Fake) handler(rt route) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		info := requestInfo(r)
-		f.respond(rt, &call{f: f, r: r, now: info.now, body: info.body}, info).write(w)
+		c := &call{f: f, r: r, now: info.now, body: info.body}
+		if rt.read != nil {
+			rt.read(c) // outside the lock: see route.read
+		}
+		f.respond(rt, c, info).write(w)
 	}
 }
 

@@ -66,8 +66,15 @@ type RequestFilter struct {
 	Path   string
 }
 
-func (flt RequestFilter) matches(r *Request) bool {
+func (flt RequestFilter) matches(r *logEntry) bool {
 	return (flt.Method == "" || strings.EqualFold(flt.Method, r.Method)) && pathMatches(flt.Path, r.Path)
+}
+
+// logEntry is a Request as the log keeps it: the header as a flat list of
+// name and value pairs, a third of the size of an http.Header's map.
+type logEntry struct {
+	Request
+	header []string
 }
 
 // requestLog is the log behind Requests and RequestCount. entries[start:]
@@ -75,14 +82,14 @@ func (flt RequestFilter) matches(r *Request) bool {
 // so appending stays O(1) amortised and memory stays bounded.
 type requestLog struct {
 	mu        sync.Mutex
-	entries   []*Request
+	entries   []*logEntry
 	start     int
 	bodyBytes int            // the bodies held by entries[start:]
 	counts    map[string]int // "METHOD /path" -> requests since the last reset, for up to maxCountedKeys keys
 }
 
-// add logs r and returns its entry, whose Status done fills in later.
-func (l *requestLog) add(req *Request) *Request {
+// add logs req and returns its entry, whose Status done fills in later.
+func (l *requestLog) add(req *logEntry) *logEntry {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.counts == nil {
@@ -110,7 +117,7 @@ func (l *requestLog) add(req *Request) *Request {
 }
 
 // done records the status a logged request was answered with.
-func (l *requestLog) done(req *Request, status int) {
+func (l *requestLog) done(req *logEntry, status int) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	req.Status = status
@@ -126,15 +133,18 @@ func (l *requestLog) find(filters []RequestFilter) []Request {
 		if len(filters) > 0 && !matchesAny(filters, r) {
 			continue
 		}
-		c := *r
-		c.Header = r.Header.Clone()
+		c := r.Request
+		c.Header = make(http.Header, len(r.header)/2)
+		for i := 0; i < len(r.header); i += 2 {
+			c.Header[r.header[i]] = append(c.Header[r.header[i]], r.header[i+1])
+		}
 		c.Body = bytes.Clone(r.Body)
 		out = append(out, c)
 	}
 	return out
 }
 
-func matchesAny(filters []RequestFilter, r *Request) bool {
+func matchesAny(filters []RequestFilter, r *logEntry) bool {
 	for _, flt := range filters {
 		if flt.matches(r) {
 			return true
@@ -170,18 +180,29 @@ func (l *requestLog) reset() {
 var secretKeys = []string{"password", "token", "access_token", "refresh_token"}
 
 // record logs r with its body, as read so far, and returns the entry.
-func (f *Fake) record(r *http.Request, body []byte, now time.Time) *Request {
+func (f *Fake) record(r *http.Request, body []byte, now time.Time) *logEntry {
 	auth := r.Header.Get("Authorization")
-	req := &Request{
+	req := &logEntry{Request: Request{
 		Method:    r.Method,
 		Path:      r.URL.Path,
 		RawQuery:  r.URL.RawQuery,
-		Header:    r.Header.Clone(),
 		HasBearer: len(auth) > len("Bearer ") && strings.EqualFold(auth[:len("Bearer ")], "Bearer "),
 		Body:      loggedBody(r, body),
 		Time:      now,
+	}}
+	n := 0
+	for _, vs := range r.Header {
+		n += 2 * len(vs)
 	}
-	req.Header.Del("Authorization")
+	req.header = make([]string, 0, n)
+	for k, vs := range r.Header {
+		if k == "Authorization" {
+			continue
+		}
+		for _, v := range vs {
+			req.header = append(req.header, k, v)
+		}
+	}
 	return f.log.add(req)
 }
 

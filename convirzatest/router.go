@@ -43,6 +43,10 @@ type route struct {
 	bare    bool   // write the handler's data as the whole body, without the envelope (OAuth replies)
 	status  int    // the HTTP status of a success; 0 is 200 (api/README.md: only Create User differs)
 	handle  func(*call) (any, *apiError)
+	// read, when set, reads a streamed body (a multipart upload) into the
+	// call before the state lock is taken, so that a slow client holds up
+	// no other; handle then works from what it read.
+	read func(*call)
 }
 
 // access says which callers a route admits. The role names and rights are in
@@ -81,9 +85,10 @@ type call struct {
 	r      *http.Request
 	st     *state
 	now    time.Time
-	body   []byte       // the raw body; see object and query for decoding
-	caller *user        // nil on public routes
-	token  *accessToken // the bearer token used; renewed after a successful call
+	body   []byte        // the raw body; see object and query for decoding
+	caller *user         // nil on public routes
+	token  *accessToken  // the bearer token used; renewed after a successful call
+	upload *promptUpload // what route.read read of a prompt upload
 }
 
 // inScope reports whether org unit ouID is the caller's own org unit or lies
