@@ -93,8 +93,17 @@ func TestUnknownPathsKeepMemoryBounded(t *testing.T) {
 	if grown > 4<<20 {
 		t.Errorf("the live heap grew by %d KiB over %d unknown paths, want at most 4 MiB", grown>>10, total)
 	}
-	if got := len(f.Requests()); got != maxLoggedRequests {
-		t.Errorf("log holds %d entries, want %d", got, maxLoggedRequests)
+	for i := range 10 {
+		f.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", fmt.Sprintf("/v3/nope?i=%d", i), nil))
+	}
+	reqs := f.Requests()
+	if len(reqs) != maxLoggedRequests {
+		t.Errorf("log holds %d entries, want %d", len(reqs), maxLoggedRequests)
+	}
+	for i, r := range reqs[len(reqs)-10:] { // the most recent, oldest first
+		if want := fmt.Sprintf("i=%d", i); r.RawQuery != want || r.Status != http.StatusNotFound {
+			t.Errorf("entry %d: %q %d, want %q 404", i, r.RawQuery, r.Status, want)
+		}
 	}
 	// Counting still works for a path seen past the exact-count bound.
 	serve(-1)
