@@ -35,6 +35,11 @@ type state struct {
 	SMSConversations      map[int64]*smsRecord  `json:"sms_conversations"`
 	ConversationsSeededAt time.Time             `json:"conversations_seeded_at"` // zero until the first read
 	Tags                  map[int64]*tagRecord  `json:"tags"`
+
+	// emails indexes Users by email (see userByEmail); nil until first use.
+	// A pointer, not a map, so that makeMaps and scanMaps pass it by, and
+	// not saved.
+	emails *emailIndex
 }
 
 // firstUserID is where the id allocator starts: the docs' user ids look like
