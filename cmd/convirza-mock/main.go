@@ -19,9 +19,14 @@
 //	-login-limit n       logins per minute per client IP before 429 (default 10; 0: no limit)
 //	-shutdown-timeout d  how long requests in flight may take to finish (default 10s)
 //
+// The control paths under /_mock (GET /_mock lists them) reset the fake to
+// how it started, read the request log, move the clock, expire tokens,
+// read and replace the state and record calls, for suites in any language.
+//
 // On SIGINT or SIGTERM it stops accepting connections, ends fault latency
-// waits, lets every request in flight finish and get its reply, writes the
-// state file, and exits 0.
+// waits, lets every request it has read finish and get its whole reply,
+// writes the state file, and exits 0. A temporary state file that a kill
+// left behind is removed at the next start.
 package main
 
 import (
