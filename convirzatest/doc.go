@@ -136,6 +136,17 @@
 // transport resends a GET once by itself when a kept-alive connection is
 // dropped, so a client may see fewer attempts than the server counts.
 //
+// The other control paths (GET /_mock lists them, each with a line of
+// help) are the HTTP twins of Reset, Requests, AdvanceClock and SetClock,
+// ExpireAccessTokens, Snapshot and Restore, and SimulateCall:
+//
+//	POST /_mock/reset            back to the reset point (SetResetPoint); 204
+//	GET  /_mock/requests[/count] the request log, ?method=&path= filters
+//	POST /_mock/clock            {"advance":"36h"} or {"set":"2026-03-01T00:00:00Z"}
+//	POST /_mock/tokens/expire    every access token expires; 204
+//	GET, PUT /_mock/state        the snapshot, or replace the state with one
+//	POST /_mock/calls            record a call: {"provisioned_route_id":9001}
+//
 // # Inspection and state
 //
 // Requests, RequestCount and ResetRequests expose the request log (tokens
