@@ -127,26 +127,11 @@ func (ft *Fault) UnmarshalJSON(b []byte) error {
 		return err
 	}
 	*ft = Fault(w.plain)
-	raw := bytes.TrimSpace(w.Latency)
-	switch {
-	case len(raw) == 0 || string(raw) == "null":
-	case raw[0] == '"':
-		var s string
-		if err := json.Unmarshal(raw, &s); err != nil {
-			return err
-		}
-		d, err := time.ParseDuration(s)
-		if err != nil {
-			return fmt.Errorf("latency: %w", err)
-		}
-		ft.Latency = d
-	default:
-		ms, err := strconv.ParseFloat(string(raw), 64)
-		if err != nil || ms < 0 || ms > float64(24*time.Hour/time.Millisecond) {
-			return fmt.Errorf("latency: %s is neither a duration string nor milliseconds up to a day", raw)
-		}
-		ft.Latency = time.Duration(ms * float64(time.Millisecond))
+	d, err := durationMember(w.Latency, time.Millisecond, nil)
+	if err != nil {
+		return fmt.Errorf("latency: %w", err)
 	}
+	ft.Latency = d
 	return nil
 }
 
@@ -422,4 +407,31 @@ func (r *replyRecorder) Write(b []byte) (int, error) {
 		r.status = http.StatusOK
 	}
 	return r.body.Write(b)
+}
+
+// durationMember reads a JSON member that holds a duration: absent or null
+// (0), a string that parse reads (when not nil) or a Go duration string
+// ("250ms"), or a non-negative number of units up to a day.
+func durationMember(raw json.RawMessage, unit time.Duration, parse func(string) (time.Duration, bool)) (time.Duration, error) {
+	raw = bytes.TrimSpace(raw)
+	switch {
+	case len(raw) == 0 || string(raw) == "null":
+		return 0, nil
+	case raw[0] == '"':
+		var s string
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return 0, err
+		}
+		if parse != nil {
+			if d, ok := parse(s); ok {
+				return d, nil
+			}
+		}
+		return time.ParseDuration(s)
+	}
+	n, err := strconv.ParseFloat(string(raw), 64)
+	if err != nil || n < 0 || n > float64(24*time.Hour/unit) {
+		return 0, fmt.Errorf("%s is neither a duration string nor a number of %v up to a day", raw, unit)
+	}
+	return time.Duration(n * float64(unit)), nil
 }

@@ -1,7 +1,6 @@
 package convirzatest
 
 import (
-	"bytes"
 	"cmp"
 	"encoding/json"
 	"errors"
@@ -57,22 +56,9 @@ func (sc *SimulatedCall) UnmarshalJSON(b []byte) error {
 		return err
 	}
 	*sc = SimulatedCall(w.plain)
-	raw := bytes.TrimSpace(w.Duration)
-	if len(raw) == 0 || string(raw) == "null" {
-		return nil
-	}
-	var s string
-	if raw[0] != '"' {
-		s = string(raw) + "s" // a number of seconds
-	} else if err := json.Unmarshal(raw, &s); err != nil {
-		return err
-	}
-	d, ok := parseHMS(s)
-	if !ok {
-		var err error
-		if d, err = time.ParseDuration(s); err != nil {
-			return fmt.Errorf("duration %q is neither HH:MM:SS, a Go duration nor seconds", s)
-		}
+	d, err := durationMember(w.Duration, time.Second, parseHMS)
+	if err != nil {
+		return fmt.Errorf("duration: %w", err)
 	}
 	sc.Duration = d
 	return nil
