@@ -6,15 +6,14 @@ import (
 	"time"
 )
 
-func init() {
-	register([]route{
-		{pattern: "GET /v3/ai-voice-agents", access: anyRole, handle: listAIVoiceAgents},
-		{pattern: "POST /v3/ai-voice-agents", access: adminOrStandard, handle: createAIVoiceAgent},
-		{pattern: "GET /v3/ai-voice-agents/{id}", access: anyRole, handle: getAIVoiceAgent},
-		{pattern: "PUT /v3/ai-voice-agents/{id}", access: adminOrStandard, handle: updateAIVoiceAgent},
-		{pattern: "PATCH /v3/ai-voice-agents/{id}", access: adminOrStandard, handle: patchAIVoiceAgent},
-		{pattern: "DELETE /v3/ai-voice-agents/{id}", access: adminOrStandard, handle: deleteAIVoiceAgent},
-	}, nil)
+// agentsAPI are the operations of this area; router.go lists every area.
+var agentsAPI = []route{
+	{pattern: "GET /v3/ai-voice-agents", access: anyRole, handle: listAIVoiceAgents},
+	{pattern: "POST /v3/ai-voice-agents", access: adminOrStandard, handle: createAIVoiceAgent},
+	{pattern: "GET /v3/ai-voice-agents/{id}", access: anyRole, handle: getAIVoiceAgent},
+	{pattern: "PUT /v3/ai-voice-agents/{id}", access: adminOrStandard, handle: updateAIVoiceAgent},
+	{pattern: "PATCH /v3/ai-voice-agents/{id}", access: adminOrStandard, handle: patchAIVoiceAgent},
+	{pattern: "DELETE /v3/ai-voice-agents/{id}", access: adminOrStandard, handle: deleteAIVoiceAgent},
 }
 
 // Defaults of an AI voice agent's optional fields.
@@ -76,7 +75,7 @@ func listAIVoiceAgents(c *call) (any, *apiError) {
 	}
 	found := under(c.st, c.st.AIVoiceAgents, ouID, func(a *aiVoiceAgent) bool { return status == "" || a.Status == status })
 	oldestFirst := func(a, b *aiVoiceAgent) int { return cmp.Or(a.Created.Compare(b.Created), cmp.Compare(a.ID, b.ID)) }
-	return listData("agents", found, oldestFirst, limit, offset, (*aiVoiceAgent).item), nil
+	return listReply("agents", found, oldestFirst, limit, offset, (*aiVoiceAgent).item), nil
 }
 
 // getAIVoiceAgent is GET /v3/ai-voice-agents/{id}.

@@ -12,13 +12,12 @@ import (
 	"time"
 )
 
-func init() {
-	register([]route{
-		{pattern: "POST /oauth/token", access: public, bare: true, handle: login},
-		{pattern: "POST /oauth/refresh-token", access: public, bare: true, handle: refresh},
-		{pattern: "POST /oauth/revoke-token", access: public, bare: true, handle: revoke},
-		{pattern: "GET /v3/auth/profile", access: anyRole, handle: profile},
-	}, nil)
+// authAPI are the operations of this area; router.go lists every area.
+var authAPI = []route{
+	{pattern: "POST /oauth/token", access: public, bare: true, handle: login},
+	{pattern: "POST /oauth/refresh-token", access: public, bare: true, handle: refresh},
+	{pattern: "POST /oauth/revoke-token", access: public, bare: true, handle: revoke},
+	{pattern: "GET /v3/auth/profile", access: anyRole, handle: profile},
 }
 
 // accessToken is an issued access token. The token itself is not kept: state

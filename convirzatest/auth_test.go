@@ -290,7 +290,7 @@ func TestBearerHeader(t *testing.T) {
 		}
 		rec := httptest.NewRecorder()
 		s.ServeHTTP(rec, req)
-		var env errorEnvelope
+		var env errorBody
 		_ = json.Unmarshal(rec.Body.Bytes(), &env)
 		if rec.Code != 401 || env.Message != tc.msg || rec.Header().Get("WWW-Authenticate") == "" {
 			t.Errorf("%q: status %d, message %q, WWW-Authenticate %q", tc.header, rec.Code, env.Message, rec.Header().Get("WWW-Authenticate"))

@@ -8,15 +8,14 @@ import (
 	"time"
 )
 
-func init() {
-	register([]route{
-		{pattern: "GET /v3/broadcast", access: anyRole, handle: listBroadcasts},
-		{pattern: "POST /v3/broadcast", access: adminOrStandard, handle: createBroadcast},
-		{pattern: "GET /v3/broadcast/{id}", access: anyRole, handle: getBroadcast},
-		{pattern: "PUT /v3/broadcast/{id}", access: adminOrStandard, handle: updateBroadcast},
-		{pattern: "PATCH /v3/broadcast/{id}", access: adminOrStandard, handle: patchBroadcast},
-		{pattern: "DELETE /v3/broadcast/{id}", access: adminOrStandard, handle: deleteBroadcast},
-	}, nil) // seeded by seedNumbers, after the numbers they send from
+// broadcastsAPI are the operations of this area; router.go lists every area.
+var broadcastsAPI = []route{
+	{pattern: "GET /v3/broadcast", access: anyRole, handle: listBroadcasts},
+	{pattern: "POST /v3/broadcast", access: adminOrStandard, handle: createBroadcast},
+	{pattern: "GET /v3/broadcast/{id}", access: anyRole, handle: getBroadcast},
+	{pattern: "PUT /v3/broadcast/{id}", access: adminOrStandard, handle: updateBroadcast},
+	{pattern: "PATCH /v3/broadcast/{id}", access: adminOrStandard, handle: patchBroadcast},
+	{pattern: "DELETE /v3/broadcast/{id}", access: adminOrStandard, handle: deleteBroadcast},
 }
 
 // Seeded broadcasts.
@@ -150,7 +149,7 @@ func listBroadcasts(c *call) (any, *apiError) {
 	}
 	found := under(c.st, c.st.Broadcasts, ouID, func(b *broadcast) bool { return status == "" || b.Status == status })
 	byID := func(a, b *broadcast) int { return cmp.Compare(a.ID, b.ID) }
-	return listData("broadcasts", found, byID, limit, offset, (*broadcast).view), nil
+	return listReply("broadcasts", found, byID, limit, offset, (*broadcast).view), nil
 }
 
 // getBroadcast is GET /v3/broadcast/{id}.

@@ -15,15 +15,14 @@ import (
 	"time"
 )
 
-func init() {
-	register([]route{
-		{pattern: "GET /v3/conversations/calls", access: anyRole, handle: listCalls},
-		{pattern: "GET /v3/conversations/calls/{id}", access: anyRole, handle: getCall},
-		{pattern: "GET /v3/conversations/sms", access: anyRole, handle: listSMS},
-		// The signed recording links: no bearer token, the signature is the
-		// authorisation (api/conversations.md, "Recording links").
-		{pattern: "GET /recordings/{file}", access: public, bare: true, handle: getRecording},
-	}, nil)
+// conversationsAPI are the operations of this area; router.go lists every area.
+var conversationsAPI = []route{
+	{pattern: "GET /v3/conversations/calls", access: anyRole, handle: listCalls},
+	{pattern: "GET /v3/conversations/calls/{id}", access: anyRole, handle: getCall},
+	{pattern: "GET /v3/conversations/sms", access: anyRole, handle: listSMS},
+	// The signed recording links: no bearer token, the signature is the
+	// authorisation (api/conversations.md, "Recording links").
+	{pattern: "GET /recordings/{file}", access: public, bare: true, handle: getRecording},
 }
 
 // Seeded conversations. They are made on the first read of calls or SMS,
@@ -355,7 +354,7 @@ func listCalls(c *call) (any, *apiError) {
 	})
 	newestFirst := func(a, b *callRecord) int { return cmp.Or(b.Started.Compare(a.Started), cmp.Compare(b.ID, a.ID)) }
 	view := func(r *callRecord) map[string]any { return c.callItem(r, include) }
-	return listData("calls", found, newestFirst, limit, offset, view), nil
+	return listReply("calls", found, newestFirst, limit, offset, view), nil
 }
 
 // getCall is GET /v3/conversations/calls/{id}.
@@ -520,7 +519,7 @@ func listSMS(c *call) (any, *apiError) {
 		}
 		return -r
 	}
-	return listData("conversation", found, order, limit, offset, c.smsItem), nil
+	return listReply("conversation", found, order, limit, offset, c.smsItem), nil
 }
 
 func (c *call) smsItem(r *smsRecord) map[string]any {

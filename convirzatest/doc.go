@@ -25,7 +25,8 @@
 // {code, message, errors?, request_id, timestamp}. Every reply carries a
 // fresh UUID v4 request id, also in the X-Request-Id header. A path that no
 // route claims, or a known path with another method, gets 404 with the
-// message "no route for METHOD /path".
+// message "no route for METHOD /path". Create User answers HTTP 201 (its envelope
+// code stays 200, as in the docs' example); every other success is 200.
 //
 // Checks run in the documented order: 429 (login rate limit), 401 (token
 // missing, malformed, unknown, revoked or expired, or its user no longer
@@ -134,6 +135,17 @@
 // milliseconds; unknown members are refused (400). Note that net/http's own
 // transport resends a GET once by itself when a kept-alive connection is
 // dropped, so a client may see fewer attempts than the server counts.
+//
+// The other control paths (GET /_mock lists them, each with a line of
+// help) are the HTTP twins of Reset, Requests, AdvanceClock and SetClock,
+// ExpireAccessTokens, Snapshot and Restore, and SimulateCall:
+//
+//	POST /_mock/reset            back to the reset point (SetResetPoint); 204
+//	GET  /_mock/requests[/count] the request log, ?method=&path= filters
+//	POST /_mock/clock            {"advance":"36h"} or {"set":"2026-03-01T00:00:00Z"}
+//	POST /_mock/tokens/expire    every access token expires; 204
+//	GET, PUT /_mock/state        the snapshot, or replace the state with one
+//	POST /_mock/calls            record a call: {"provisioned_route_id":9001}
 //
 // # Inspection and state
 //

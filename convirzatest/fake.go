@@ -1,11 +1,12 @@
 package convirzatest
 
 import (
-	"bytes"
+	"bufio"
+	"cmp"
 	"context"
-	"encoding/json"
 	"io"
 	"mime"
+	"net"
 	"net/http"
 	"path"
 	"strings"
@@ -19,9 +20,7 @@ const (
 	refreshTTL        = 180 * 24 * time.Hour
 	defaultLoginLimit = 10
 
-	maxJSONBody       = 1 << 20  // larger JSON bodies get 413 before any handler runs
-	maxLoggedBody     = 64 << 10 // Requests keeps at most this much of each body
-	maxLoggedRequests = 10000    // Requests keeps the most recent entries only
+	maxJSONBody = 1 << 20 // larger JSON bodies get 413 before any handler runs
 )
 
 // Fake is the in-memory Convirza API as an http.Handler: it serves the API
@@ -39,13 +38,15 @@ type Fake struct {
 	cfg config
 	mux *http.ServeMux
 
-	mu     sync.Mutex             // guards st and logins; held for the whole of each API call
+	mu     sync.Mutex             // guards st, logins and origin; held while a handler runs, never while a body is read or a reply written
 	st     *state                 // everything Snapshot saves
 	logins map[string][]time.Time // login attempts per client IP within the last minute
+	origin resetPoint             // what Reset returns to; guarded by mu
 
-	logMu  sync.Mutex     // guards log and counts, apart from mu so that logging never waits on a handler
-	log    []Request      // recent requests, oldest first; trimmed in bulk past 2*maxLoggedRequests
-	counts map[string]int // "METHOD /path" -> requests since the last ResetRequests
+	controls []controlRoute // controlRoutes; a field, since the index it serves reads it
+
+	log   requestLog  // see Requests; apart from mu so that logging never waits on a handler
+	clock clockOffset // the offset AdvanceClock and SetClock put on cfg.now
 
 	faults faultSet // see InjectFault
 }
@@ -101,11 +102,13 @@ func NewFake(opts ...Option) *Fake {
 		cfg:           cfg,
 		mux:           http.NewServeMux(),
 		logins:        map[string][]time.Time{},
-		counts:        map[string]int{},
+		controls:      controlRoutes,
 	}
 	f.st = newState()
-	for _, rt := range routes {
-		f.mux.HandleFunc(rt.pattern, f.handler(rt))
+	for _, area := range apiAreas {
+		for _, rt := range area {
+			f.mux.HandleFunc(rt.pattern, f.handler(rt))
+		}
 	}
 	// Every request that no pattern claims, including a known path with the
 	// wrong method, lands here rather than on the mux's plain-text 404/405.
@@ -114,11 +117,6 @@ func NewFake(opts ...Option) *Fake {
 	})
 	return f
 }
-
-// now reads the configured clock, in UTC and truncated to the millisecond that
-// the wire format carries, so a time written out and parsed back compares
-// equal to the stored one.
-func (f *Fake) now() time.Time { return f.cfg.now().UTC().Truncate(time.Millisecond) }
 
 // reqInfo is what ServeHTTP learns about a request before routing; route
 // handlers read it from the request context.
@@ -142,7 +140,7 @@ func requestInfo(r *http.Request) *reqInfo {
 // an injected fault, reads and logs the body, rejects paths the mux would
 // redirect, and hands the rest to the route table.
 func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if f.serveAdmin(w, r) {
+	if f.serveControl(w, r) {
 		return
 	}
 	ft := f.faults.take(r)
@@ -156,7 +154,12 @@ func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// own, larger limit.
 		info.body, readErr = io.ReadAll(io.LimitReader(r.Body, maxJSONBody+1))
 	}
-	f.record(r, info.body)
+	entry := f.record(r, info.body, info.now)
+	sw := &statusWriter{ResponseWriter: w}
+	w = sw
+	// Deferred, so that a reply aborted with http.ErrAbortHandler is logged
+	// with status 0.
+	defer func() { f.log.done(entry, sw.status) }()
 	if ft != nil {
 		f.serveFault(ft, w, r, info, readErr)
 		return
@@ -214,7 +217,11 @@ func isMultipart(r *http.Request) bool {
 func (f *Fake) handler(rt route) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		info := requestInfo(r)
-		f.respond(rt, &call{f: f, r: r, now: info.now, body: info.body}, info).write(w)
+		c := &call{f: f, r: r, now: info.now, body: info.body}
+		if rt.read != nil {
+			rt.read(c) // outside the lock: see route.read
+		}
+		f.respond(rt, c, info).write(w)
 	}
 }
 
@@ -231,7 +238,7 @@ func (f *Fake) respond(rt route, c *call, info *reqInfo) *response {
 		}
 		return jsonResponse(http.StatusOK, info.id, data)
 	default:
-		return dataResponse(info, data)
+		return dataResponse(info, cmp.Or(rt.status, http.StatusOK), data)
 	}
 }
 
@@ -254,108 +261,6 @@ func (f *Fake) run(rt route, c *call) (any, *apiError) {
 	return data, err
 }
 
-// Request is one entry of the request log that Requests returns. It never
-// holds a token or a password: the Authorization header is dropped (HasBearer
-// says whether one was sent) and secret fields of JSON bodies are redacted.
-type Request struct {
-	Method    string
-	Path      string // URL path, e.g. "/v3/users/10001"
-	RawQuery  string
-	Header    http.Header // request headers without Authorization
-	HasBearer bool        // whether an "Authorization: Bearer ..." header was sent
-	Body      []byte      // JSON bodies only, at most 64 KiB; nil otherwise
-}
-
-// secretKeys are the JSON body members that Requests redacts.
-var secretKeys = []string{"password", "token", "access_token", "refresh_token"}
-
-func (f *Fake) record(r *http.Request, body []byte) {
-	auth := r.Header.Get("Authorization")
-	req := Request{
-		Method:    r.Method,
-		Path:      r.URL.Path,
-		RawQuery:  r.URL.RawQuery,
-		Header:    r.Header.Clone(),
-		HasBearer: len(auth) > len("Bearer ") && strings.EqualFold(auth[:len("Bearer ")], "Bearer "),
-		Body:      loggedBody(r, body),
-	}
-	req.Header.Del("Authorization")
-
-	f.logMu.Lock()
-	defer f.logMu.Unlock()
-	f.counts[req.Method+" "+req.Path]++
-	f.log = append(f.log, req)
-	if len(f.log) >= 2*maxLoggedRequests {
-		// Trim in bulk so that logging stays O(1) amortised.
-		n := copy(f.log, f.log[len(f.log)-maxLoggedRequests:])
-		clear(f.log[n:])
-		f.log = f.log[:n]
-	}
-}
-
-// loggedBody returns the part of a JSON body that the log keeps, with secrets
-// redacted. A body on an /oauth path that cannot be parsed is dropped whole,
-// since it may hold a password the redaction cannot find.
-func loggedBody(r *http.Request, body []byte) []byte {
-	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if len(body) == 0 || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
-		return nil
-	}
-	var obj map[string]json.RawMessage
-	if json.Unmarshal(body, &obj) == nil && obj != nil {
-		redacted := false
-		for _, k := range secretKeys {
-			if _, ok := obj[k]; ok {
-				obj[k] = json.RawMessage(`"<redacted>"`)
-				redacted = true
-			}
-		}
-		if redacted {
-			var buf bytes.Buffer
-			enc := json.NewEncoder(&buf)
-			enc.SetEscapeHTML(false) // keep "<redacted>" readable
-			_ = enc.Encode(obj)
-			body = bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
-		}
-	} else if strings.HasPrefix(r.URL.Path, "/oauth/") {
-		return nil
-	}
-	return bytes.Clone(body[:min(len(body), maxLoggedBody)])
-}
-
-// RequestCount reports how many requests hit exactly this method and URL path
-// since the Fake was created or ResetRequests was called, e.g.
-// RequestCount("POST", "/v3/users"). Tests use it to prove retries, or their
-// absence, without a custom transport.
-func (f *Fake) RequestCount(method, path string) int {
-	f.logMu.Lock()
-	defer f.logMu.Unlock()
-	return f.counts[method+" "+path]
-}
-
-// Requests returns a copy of the request log, oldest first. It keeps the most
-// recent 10,000 requests; RequestCount is not limited that way.
-func (f *Fake) Requests() []Request {
-	f.logMu.Lock()
-	defer f.logMu.Unlock()
-	kept := f.log[max(0, len(f.log)-maxLoggedRequests):]
-	out := make([]Request, len(kept))
-	for i, r := range kept {
-		r.Header = r.Header.Clone()
-		r.Body = bytes.Clone(r.Body)
-		out[i] = r
-	}
-	return out
-}
-
-// ResetRequests empties the request log and the counts behind RequestCount.
-func (f *Fake) ResetRequests() {
-	f.logMu.Lock()
-	defer f.logMu.Unlock()
-	f.log = nil
-	clear(f.counts)
-}
-
 // ExpireAccessTokens makes every access token issued so far expired, so the
 // next /v3 call with any of them gets 401. Refresh tokens keep working, which
 // is what a client's refresh-after-401 path needs.
@@ -369,3 +274,32 @@ func (f *Fake) ExpireAccessTokens() {
 		}
 	}
 }
+
+// statusWriter remembers the status of the reply for the request log. A
+// hijacked connection (a dropped reply) leaves it 0.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(status int) {
+	if w.status == 0 {
+		w.status = status
+	}
+	w.ResponseWriter.WriteHeader(status)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// Hijack lets dropConnection take the connection over.
+func (w *statusWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	return http.NewResponseController(w.ResponseWriter).Hijack()
+}
+
+// Unwrap lets http.ResponseController reach the connection's writer.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }

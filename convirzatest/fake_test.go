@@ -184,26 +184,6 @@ func TestRequestLog(t *testing.T) {
 	}
 }
 
-func TestRequestLogIsBounded(t *testing.T) {
-	f := NewFake()
-	for i := range 2*maxLoggedRequests + 10 {
-		f.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", fmt.Sprintf("/v3/nope?i=%d", i), nil))
-	}
-	reqs := f.Requests()
-	if len(reqs) != maxLoggedRequests {
-		t.Fatalf("%d entries kept", len(reqs))
-	}
-	if want := fmt.Sprintf("i=%d", 2*maxLoggedRequests+9); reqs[len(reqs)-1].RawQuery != want {
-		t.Errorf("last entry %q, want %q", reqs[len(reqs)-1].RawQuery, want)
-	}
-	if want := fmt.Sprintf("i=%d", maxLoggedRequests+10); reqs[0].RawQuery != want {
-		t.Errorf("first entry %q, want %q", reqs[0].RawQuery, want)
-	}
-	if n := f.RequestCount("GET", "/v3/nope"); n != 2*maxLoggedRequests+10 {
-		t.Errorf("RequestCount = %d", n)
-	}
-}
-
 func jsonRequest(method, path, body string) *http.Request {
 	req := httptest.NewRequest(method, path, strings.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")

@@ -15,15 +15,12 @@ import (
 	"time"
 )
 
-// FaultsPath is the admin path where faults are listed (GET), added (POST,
-// one Fault as JSON) and cleared (DELETE) over HTTP. Paths under /_mock/
-// are outside the API: they need no token, are not logged, and no fault
-// applies to them.
+// FaultsPath is the control path where faults are listed (GET), added
+// (POST, one Fault as JSON) and cleared (DELETE) over HTTP; control.go has
+// the others.
 const FaultsPath = "/_mock/faults"
 
 const (
-	adminPrefix   = "/_mock/"
-	maxFaultBody  = 64 << 10 // a POST /_mock/faults body larger than this is refused
 	nonJSONFormat = "<!DOCTYPE html>\n<html><head><title>%d %s</title></head>" +
 		"<body><h1>%d %s</h1><p>convirzatest: injected non-JSON body</p></body></html>\n"
 )
@@ -126,32 +123,15 @@ func (ft *Fault) UnmarshalJSON(b []byte) error {
 		plain
 		Latency json.RawMessage `json:"latency"`
 	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&w); err != nil {
+	if err := decodeStrict(b, &w); err != nil {
 		return err
 	}
 	*ft = Fault(w.plain)
-	raw := bytes.TrimSpace(w.Latency)
-	switch {
-	case len(raw) == 0 || string(raw) == "null":
-	case raw[0] == '"':
-		var s string
-		if err := json.Unmarshal(raw, &s); err != nil {
-			return err
-		}
-		d, err := time.ParseDuration(s)
-		if err != nil {
-			return fmt.Errorf("latency: %w", err)
-		}
-		ft.Latency = d
-	default:
-		ms, err := strconv.ParseFloat(string(raw), 64)
-		if err != nil || ms < 0 || ms > float64(24*time.Hour/time.Millisecond) {
-			return fmt.Errorf("latency: %s is neither a duration string nor milliseconds up to a day", raw)
-		}
-		ft.Latency = time.Duration(ms * float64(time.Millisecond))
+	d, err := durationMember(w.Latency, time.Millisecond, nil)
+	if err != nil {
+		return fmt.Errorf("latency: %w", err)
 	}
+	ft.Latency = d
 	return nil
 }
 
@@ -206,13 +186,17 @@ func (ft Fault) validate() (Fault, error) {
 
 // matches reports whether the fault applies to r.
 func (ft *Fault) matches(r *http.Request) bool {
-	if ft.Method != "" && ft.Method != r.Method {
-		return false
-	}
-	if ft.Path == "" || ft.Path == r.URL.Path {
+	return (ft.Method == "" || ft.Method == r.Method) && pathMatches(ft.Path, r.URL.Path)
+}
+
+// pathMatches reports whether URL path p matches pattern: "" matches every
+// path, a pattern holding *, ? or [ is a path.Match pattern, anything else
+// must equal p.
+func pathMatches(pattern, p string) bool {
+	if pattern == "" || pattern == p {
 		return true
 	}
-	ok, _ := path.Match(ft.Path, r.URL.Path)
+	ok, _ := path.Match(pattern, p)
 	return ok
 }
 
@@ -305,7 +289,7 @@ func (f *Fake) beforeRead(ft *activeFault, w http.ResponseWriter, r *http.Reques
 	if ft.Drop != DropBeforeRead {
 		return false
 	}
-	f.record(r, nil)
+	f.record(r, nil, f.now())
 	ft.wait(r.Context())
 	dropConnection(w)
 	return true
@@ -425,55 +409,29 @@ func (r *replyRecorder) Write(b []byte) (int, error) {
 	return r.body.Write(b)
 }
 
-// serveAdmin serves the paths under /_mock/. It reports false for any other
-// path.
-func (f *Fake) serveAdmin(w http.ResponseWriter, r *http.Request) bool {
-	if !strings.HasPrefix(r.URL.Path, adminPrefix) {
-		return false
-	}
-	info := &reqInfo{id: newUUID(), now: f.now()}
-	if r.URL.Path != FaultsPath {
-		errorResponse(info, errorf(http.StatusNotFound, "no route for %s %s", r.Method, r.URL.Path)).write(w)
-		return true
-	}
-	switch r.Method {
-	case http.MethodGet:
-		jsonResponse(http.StatusOK, info.id, f.Faults()).write(w)
-	case http.MethodPost:
-		ft, err := readFault(r)
-		if err != nil {
-			errorResponse(info, err).write(w)
-			return true
-		}
-		_ = f.InjectFault(ft) // valid: readFault checked it
-		jsonResponse(http.StatusCreated, info.id, ft).write(w)
-	case http.MethodDelete:
-		f.ClearFaults()
-		w.Header().Set("X-Request-Id", info.id)
-		w.WriteHeader(http.StatusNoContent)
-	default:
-		w.Header().Set("Allow", "GET, POST, DELETE")
-		errorResponse(info, errorf(http.StatusMethodNotAllowed, "%s %s: use GET, POST or DELETE", r.Method, r.URL.Path)).write(w)
-	}
-	return true
-}
-
-// readFault reads and checks the body of POST /_mock/faults.
-func readFault(r *http.Request) (Fault, *apiError) {
-	var ft Fault
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxFaultBody+1))
+// durationMember reads a JSON member that holds a duration: absent or null
+// (0), a string that parse reads (when not nil) or a Go duration string
+// ("250ms"), or a non-negative number of units up to a day.
+func durationMember(raw json.RawMessage, unit time.Duration, parse func(string) (time.Duration, bool)) (time.Duration, error) {
+	raw = bytes.TrimSpace(raw)
 	switch {
-	case err != nil:
-		return ft, errorf(http.StatusBadRequest, "request body could not be read")
-	case len(body) > maxFaultBody:
-		return ft, errorf(http.StatusRequestEntityTooLarge, "request body exceeds %d bytes", maxFaultBody)
+	case len(raw) == 0 || string(raw) == "null":
+		return 0, nil
+	case raw[0] == '"':
+		var s string
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return 0, err
+		}
+		if parse != nil {
+			if d, ok := parse(s); ok {
+				return d, nil
+			}
+		}
+		return time.ParseDuration(s)
 	}
-	if err := json.Unmarshal(body, &ft); err != nil {
-		return ft, errorf(http.StatusBadRequest, "body must be one fault as a JSON object: %v", err)
+	n, err := strconv.ParseFloat(string(raw), 64)
+	if err != nil || n < 0 || n > float64(24*time.Hour/unit) {
+		return 0, fmt.Errorf("%s is neither a duration string nor a number of %v up to a day", raw, unit)
 	}
-	ft, err = ft.validate()
-	if err != nil {
-		return ft, errorf(http.StatusBadRequest, "%s", strings.TrimPrefix(err.Error(), "convirzatest: "))
-	}
-	return ft, nil
+	return time.Duration(n * float64(unit)), nil
 }

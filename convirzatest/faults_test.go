@@ -82,7 +82,7 @@ func TestFaultStatusForNextRequests(t *testing.T) {
 		t.Errorf("faults left after their times: %+v", got)
 	}
 	r, _ := try("POST", s.URL+"/users", tok, b)
-	r.want(t, 200)
+	r.want(t, http.StatusCreated)
 	if n := s.RequestCount("POST", "/v3/users"); n != 3 {
 		t.Errorf("RequestCount %d, want 3", n)
 	}
@@ -377,7 +377,7 @@ func TestFaultsOverHTTP(t *testing.T) {
 		{"POST", FaultsPath, `[{"status":500}]`, 400},
 		{"POST", FaultsPath, `{"path":"` + strings.Repeat("a", maxFaultBody) + `"}`, 413},
 		{"PUT", FaultsPath, `{}`, 405},
-		{"GET", "/_mock/state", ``, 404},
+		{"GET", "/_mock/nothing", ``, 404},
 	} {
 		r := send(t, tc.method, s.AuthURL+tc.path, "", tc.body).want(t, tc.status)
 		checkEnvelope(t, r)

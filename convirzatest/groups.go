@@ -8,21 +8,20 @@ import (
 	"strings"
 )
 
-func init() {
-	register([]route{
-		{pattern: "GET /v3/groups/list", access: adminOnly, handle: listChildGroups},
-		{pattern: "GET /v3/groups/tree", access: adminOnly, handle: groupTree},
-		// The docs call the hierarchy with an empty last segment for the
-		// caller's own org unit.
-		{pattern: "GET /v3/groups/org-list/{$}", access: adminOnly, handle: orgUnitHierarchy},
-		{pattern: "GET /v3/groups/org-list/{id}", access: adminOnly, handle: orgUnitHierarchy},
-		{pattern: "GET /v3/groups", access: adminOnly, handle: listGroups},
-		{pattern: "GET /v3/groups/{id}", access: adminOnly, handle: getGroup},
-		{pattern: "POST /v3/groups", access: adminOnly, handle: createGroup},
-		{pattern: "PUT /v3/groups/{id}", access: adminOnly, handle: updateGroup},
-		{pattern: "PATCH /v3/groups/{id}", access: adminOnly, handle: patchGroup},
-		{pattern: "DELETE /v3/groups/{id}", access: adminOnly, handle: deleteGroup},
-	}, nil)
+// groupsAPI are the operations of this area; router.go lists every area.
+var groupsAPI = []route{
+	{pattern: "GET /v3/groups/list", access: adminOnly, handle: listChildGroups},
+	{pattern: "GET /v3/groups/tree", access: adminOnly, handle: groupTree},
+	// The docs call the hierarchy with an empty last segment for the
+	// caller's own org unit.
+	{pattern: "GET /v3/groups/org-list/{$}", access: adminOnly, handle: orgUnitHierarchy},
+	{pattern: "GET /v3/groups/org-list/{id}", access: adminOnly, handle: orgUnitHierarchy},
+	{pattern: "GET /v3/groups", access: adminOnly, handle: listGroups},
+	{pattern: "GET /v3/groups/{id}", access: adminOnly, handle: getGroup},
+	{pattern: "POST /v3/groups", access: adminOnly, handle: createGroup},
+	{pattern: "PUT /v3/groups/{id}", access: adminOnly, handle: updateGroup},
+	{pattern: "PATCH /v3/groups/{id}", access: adminOnly, handle: patchGroup},
+	{pattern: "DELETE /v3/groups/{id}", access: adminOnly, handle: deleteGroup},
 }
 
 // groupIndustryNames gives industry_name, which groups show read-only, for
@@ -125,7 +124,7 @@ func groupPage(groups []*orgUnit, name, status string, limit, offset int) map[st
 			found = append(found, ou)
 		}
 	}
-	return listData("groups", found, nil, limit, offset, groupJSON)
+	return listReply("groups", found, nil, limit, offset, groupJSON)
 }
 
 // listChildGroups is GET /v3/groups/list: the direct children of

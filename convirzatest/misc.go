@@ -9,15 +9,14 @@ import (
 	"unicode/utf8"
 )
 
-func init() {
-	register([]route{
-		{pattern: "GET /v3/ad-source", access: anyRole, handle: listAdSources},
-		{pattern: "GET /v3/industry", access: anyRole, handle: listIndustries},
-		{pattern: "GET /v3/tag", access: anyRole, handle: listTags},
-		{pattern: "POST /v3/tag", access: adminOrStandard, handle: createTag},
-		{pattern: "PUT /v3/tag/{id}", access: adminOrStandard, handle: updateTag},
-		{pattern: "DELETE /v3/tag/{id}", access: adminOrStandard, handle: deleteTag},
-	}, seedTags)
+// miscAPI are the operations of this area; router.go lists every area.
+var miscAPI = []route{
+	{pattern: "GET /v3/ad-source", access: anyRole, handle: listAdSources},
+	{pattern: "GET /v3/industry", access: anyRole, handle: listIndustries},
+	{pattern: "GET /v3/tag", access: anyRole, handle: listTags},
+	{pattern: "POST /v3/tag", access: adminOrStandard, handle: createTag},
+	{pattern: "PUT /v3/tag/{id}", access: adminOrStandard, handle: updateTag},
+	{pattern: "DELETE /v3/tag/{id}", access: adminOrStandard, handle: deleteTag},
 }
 
 // Seeded tags.
@@ -116,7 +115,7 @@ func listTags(c *call) (any, *apiError) {
 	byName := func(a, b *tagRecord) int {
 		return cmp.Or(cmp.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)), cmp.Compare(a.ID, b.ID))
 	}
-	return listData("tags", found, byName, limit, offset, tagItem), nil
+	return listReply("tags", found, byName, limit, offset, tagItem), nil
 }
 
 // tagName reads tag_name: required, 1..100 characters (T2).

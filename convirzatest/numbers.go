@@ -7,14 +7,13 @@ import (
 	"strings"
 )
 
-func init() {
-	register([]route{
-		{pattern: "GET /v3/phone-numbers/assigned", access: anyRole, handle: listAssignedNumbers},
-		{pattern: "GET /v3/phone-numbers/provisioned", access: anyRole, handle: listProvisionedNumbers},
-		{pattern: "GET /v3/phone-numbers/available", access: anyRole, handle: searchNumbers},
-		{pattern: "POST /v3/phone-numbers", access: adminOrStandard, handle: reserveNumber},
-		{pattern: "DELETE /v3/phone-numbers/reserved/{number_id}", access: adminOrStandard, handle: releaseNumber},
-	}, seedNumbers)
+// numbersAPI are the operations of this area; router.go lists every area.
+var numbersAPI = []route{
+	{pattern: "GET /v3/phone-numbers/assigned", access: anyRole, handle: listAssignedNumbers},
+	{pattern: "GET /v3/phone-numbers/provisioned", access: anyRole, handle: listProvisionedNumbers},
+	{pattern: "GET /v3/phone-numbers/available", access: anyRole, handle: searchNumbers},
+	{pattern: "POST /v3/phone-numbers", access: adminOrStandard, handle: reserveNumber},
+	{pattern: "DELETE /v3/phone-numbers/reserved/{number_id}", access: adminOrStandard, handle: releaseNumber},
 }
 
 // Number states. An inventory number is one Convirza holds that no org unit
@@ -172,7 +171,7 @@ func (c *call) listOwnedNumbers(q *query, keep func(*phoneNumber) bool) (any, *a
 		return n.Status != numberAvailable && n.OrgUnitID != nil && c.st.within(ouID, *n.OrgUnitID) && keep(n)
 	})
 	byID := func(a, b *phoneNumber) int { return cmp.Compare(a.ID, b.ID) }
-	return listData("numbers", found, byID, limit, offset, (*phoneNumber).owned), nil
+	return listReply("numbers", found, byID, limit, offset, (*phoneNumber).owned), nil
 }
 
 // candidate is an Available Numbers item.

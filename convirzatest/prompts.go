@@ -15,12 +15,11 @@ import (
 	"time"
 )
 
-func init() {
-	register([]route{
-		{pattern: "GET /v3/media-prompts", access: anyRole, handle: listPrompts},
-		{pattern: "POST /v3/media-prompts", access: adminOnly, handle: uploadPrompt},
-		{pattern: "DELETE /v3/media-prompts/{id}", access: adminOnly, handle: deletePrompt},
-	}, nil)
+// promptsAPI are the operations of this area; router.go lists every area.
+var promptsAPI = []route{
+	{pattern: "GET /v3/media-prompts", access: anyRole, handle: listPrompts},
+	{pattern: "POST /v3/media-prompts", access: adminOnly, read: readPromptUpload, handle: uploadPrompt},
+	{pattern: "DELETE /v3/media-prompts/{id}", access: adminOnly, handle: deletePrompt},
 }
 
 // Upload limits (api/prompts.md, rules MP1 to MP4).
@@ -111,7 +110,7 @@ func listPrompts(c *call) (any, *apiError) {
 	}
 	found := under(c.st, c.st.Prompts, ouID, func(p *prompt) bool { return typ == "" || p.MessageType == typ })
 	oldestFirst := func(a, b *prompt) int { return cmp.Or(a.Created.Compare(b.Created), cmp.Compare(a.ID, b.ID)) }
-	return listData("prompts", found, oldestFirst, limit, offset, (*prompt).item), nil
+	return listReply("prompts", found, oldestFirst, limit, offset, (*prompt).item), nil
 }
 
 // upload is what uploadPrompt read from a multipart body.
@@ -196,16 +195,35 @@ func audioType(ct string) bool {
 		mt == "application/octet-stream")
 }
 
-// uploadPrompt is POST /v3/media-prompts (multipart/form-data).
-func uploadPrompt(c *call) (any, *apiError) {
+// promptUpload is what readPromptUpload read, for uploadPrompt.
+type promptUpload struct {
+	multipart bool
+	u         *upload
+	err       error
+}
+
+// readPromptUpload reads the body of POST /v3/media-prompts before the state
+// lock is taken, so that a slow upload holds up no other client.
+func readPromptUpload(c *call) {
 	mt, _, _ := mime.ParseMediaType(c.r.Header.Get("Content-Type"))
 	if mt != "multipart/form-data" {
-		return nil, invalid(fieldError{"file", "the request must be multipart/form-data with the audio in a part named file"})
+		c.upload = &promptUpload{}
+		return
 	}
 	u, err := readUpload(c.r)
 	// Read what is left (readUpload bounds it), so that a client still
-	// sending gets this answer rather than a reset connection.
+	// sending gets the answer rather than a reset connection.
 	_, _ = io.Copy(io.Discard, c.r.Body)
+	c.upload = &promptUpload{multipart: true, u: u, err: err}
+}
+
+// uploadPrompt is POST /v3/media-prompts (multipart/form-data), whose body
+// readPromptUpload has read.
+func uploadPrompt(c *call) (any, *apiError) {
+	if !c.upload.multipart {
+		return nil, invalid(fieldError{"file", "the request must be multipart/form-data with the audio in a part named file"})
+	}
+	u, err := c.upload.u, c.upload.err
 	if u.size > MaxPromptSize { // MP2
 		return nil, invalid(fieldError{"file", "must be at most 52428800 bytes (50 MB)"})
 	}

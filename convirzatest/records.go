@@ -62,10 +62,10 @@ func under[R record](s *state, m map[int64]R, ouID int64, keep func(R) bool) []R
 	return filter(m, func(r R) bool { return s.within(ouID, r.owner()) && keep(r) })
 }
 
-// listData is the data of a list: found sorted by order (unless nil), the
+// listReply is the data of a list: found sorted by order (unless nil), the
 // page [offset, offset+limit) of it rendered by view under key, and the
 // number found as "total".
-func listData[R, V any](key string, found []R, order func(a, b R) int, limit, offset int, view func(R) V) map[string]any {
+func listReply[R, V any](key string, found []R, order func(a, b R) int, limit, offset int, view func(R) V) map[string]any {
 	if order != nil {
 		slices.SortFunc(found, order)
 	}

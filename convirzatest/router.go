@@ -5,46 +5,48 @@ import (
 	"time"
 )
 
-// Adding an area (one file, e.g. webhooks.go):
+// Adding an area (one file, e.g. webhooks.go): a table of its operations,
 //
-//	func init() {
-//		register([]route{
-//			{pattern: "GET /v3/webhooks", access: adminOnly, handle: listWebhooks},
-//			{pattern: "POST /v3/webhooks", access: adminOnly, handle: createWebhook},
-//		}, seedWebhooks) // seedWebhooks may be nil
+//	var webhooksAPI = []route{
+//		{pattern: "GET /v3/webhooks", access: adminOnly, handle: listWebhooks},
+//		{pattern: "POST /v3/webhooks", access: adminOnly, handle: createWebhook},
 //	}
 //
-// plus one map field in state (state.go) for the area's records. NewFake
-// registers every route on its mux; newState makes every map and runs every
-// seed function after the core seed (org units and users).
+// one line in apiAreas below, one map field in state (state.go) for the
+// area's records, and, when the area has seed records, one line in
+// seedOrder. Both lists are explicit so that the order in which routes are
+// registered and seeds allocate ids does not follow file names.
 //
 // Handlers build on records.go (find a record the caller sees, list records
-// by org unit, page them), decode.go (path ids, query parameters, body
+// by org unit, page them), params.go (path ids, query parameters, body
 // members with the create/PUT/PATCH rules, and writing them onto a record)
 // and orgunits.go (the org_unit_id filter of lists and org units named in
 // bodies).
+
+// apiAreas are the route tables of every area; NewFake registers them in
+// this order on its mux.
+var apiAreas = [][]route{
+	authAPI, usersAPI, groupsAPI, webhooksAPI, promptsAPI, agentsAPI,
+	numbersAPI, routesAPI, broadcastsAPI, conversationsAPI, miscAPI,
+}
+
+// seedOrder puts the seed records into a new state, in this order: the org
+// tree first, since every other record belongs to an org unit; numbers seed
+// the routes and broadcasts that use them. Ids come from one counter, so
+// changing the order changes seeded ids.
+var seedOrder = []func(*state){seedOrgUnits, seedUsers, seedTags, seedNumbers}
 
 // route is one operation of the API.
 type route struct {
 	pattern string // an http.ServeMux pattern with a method: "GET /v3/users/{id}"
 	access  access // who may call it; public routes need no bearer token
 	bare    bool   // write the handler's data as the whole body, without the envelope (OAuth replies)
+	status  int    // the HTTP status of a success; 0 is 200 (api/README.md: only Create User differs)
 	handle  func(*call) (any, *apiError)
-}
-
-var (
-	routes []route
-	seeds  []func(*state)
-)
-
-// register adds an area's routes and, when seed is not nil, a function that
-// puts the area's seed records into a new state. It is meant for init
-// functions only: NewFake reads the routes once.
-func register(rs []route, seed func(*state)) {
-	routes = append(routes, rs...)
-	if seed != nil {
-		seeds = append(seeds, seed)
-	}
+	// read, when set, reads a streamed body (a multipart upload) into the
+	// call before the state lock is taken, so that a slow client holds up
+	// no other; handle then works from what it read.
+	read func(*call)
 }
 
 // access says which callers a route admits. The role names and rights are in
@@ -83,9 +85,10 @@ type call struct {
 	r      *http.Request
 	st     *state
 	now    time.Time
-	body   []byte       // the raw body; see object and query for decoding
-	caller *user        // nil on public routes
-	token  *accessToken // the bearer token used; renewed after a successful call
+	body   []byte        // the raw body; see object and query for decoding
+	caller *user         // nil on public routes
+	token  *accessToken  // the bearer token used; renewed after a successful call
+	upload *promptUpload // what route.read read of a prompt upload
 }
 
 // inScope reports whether org unit ouID is the caller's own org unit or lies

@@ -10,15 +10,14 @@ import (
 	"time"
 )
 
-func init() {
-	register([]route{
-		{pattern: "GET /v3/provisioned-routes", access: anyRole, handle: listRoutes},
-		{pattern: "POST /v3/provisioned-routes", access: adminOrStandard, handle: createRoute},
-		{pattern: "GET /v3/provisioned-routes/{id}", access: anyRole, handle: getRoute},
-		{pattern: "PUT /v3/provisioned-routes/{id}", access: adminOrStandard, handle: updateRoute},
-		{pattern: "PATCH /v3/provisioned-routes/{id}", access: adminOrStandard, handle: patchRoute},
-		{pattern: "DELETE /v3/provisioned-routes/{id}", access: adminOrStandard, handle: deleteRoute},
-	}, nil) // seeded by seedNumbers, after the numbers they use
+// routesAPI are the operations of this area; router.go lists every area.
+var routesAPI = []route{
+	{pattern: "GET /v3/provisioned-routes", access: anyRole, handle: listRoutes},
+	{pattern: "POST /v3/provisioned-routes", access: adminOrStandard, handle: createRoute},
+	{pattern: "GET /v3/provisioned-routes/{id}", access: anyRole, handle: getRoute},
+	{pattern: "PUT /v3/provisioned-routes/{id}", access: adminOrStandard, handle: updateRoute},
+	{pattern: "PATCH /v3/provisioned-routes/{id}", access: adminOrStandard, handle: patchRoute},
+	{pattern: "DELETE /v3/provisioned-routes/{id}", access: adminOrStandard, handle: deleteRoute},
 }
 
 // Seeded routes.
@@ -120,7 +119,7 @@ func listRoutes(c *call) (any, *apiError) {
 		return (campaign == 0 || r.CampaignID != nil && *r.CampaignID == campaign) && (status == "" || r.Status == status)
 	})
 	byID := func(a, b *provisionedRoute) int { return cmp.Compare(a.ID, b.ID) }
-	return listData("routes", found, byID, limit, offset, c.st.routeView), nil
+	return listReply("routes", found, byID, limit, offset, c.st.routeView), nil
 }
 
 // getRoute is GET /v3/provisioned-routes/{id}.

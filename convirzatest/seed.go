@@ -80,6 +80,7 @@ func (f *Fake) LoadSeed(data []byte) error {
 	if err != nil {
 		return fmt.Errorf("convirzatest: seed: %w", err)
 	}
+	merged.emails = nil // the merge may have replaced users in place
 	f.st = merged
 	f.pickAdmin(passwords)
 	return nil

@@ -35,6 +35,11 @@ type state struct {
 	SMSConversations      map[int64]*smsRecord  `json:"sms_conversations"`
 	ConversationsSeededAt time.Time             `json:"conversations_seeded_at"` // zero until the first read
 	Tags                  map[int64]*tagRecord  `json:"tags"`
+
+	// emails indexes Users by email (see userByEmail); nil until first use.
+	// A pointer, not a map, so that makeMaps and scanMaps pass it by, and
+	// not saved.
+	emails *emailIndex
 }
 
 // firstUserID is where the id allocator starts: the docs' user ids look like
@@ -55,9 +60,7 @@ func (s *state) newID() int64 {
 func newState() *state {
 	s := &state{Version: stateVersion, NextID: firstUserID}
 	makeMaps(s)
-	seedOrgUnits(s)
-	seedUsers(s)
-	for _, seed := range seeds {
+	for _, seed := range seedOrder {
 		seed(s)
 	}
 	return s
@@ -106,12 +109,13 @@ func (f *Fake) Snapshot() ([]byte, error) {
 	return json.MarshalIndent(f.st, "", "  ")
 }
 
-// Restore replaces the whole state with one that Snapshot produced. It checks
+// Restore replaces the whole state with one that Snapshot produced. Members
+// it does not know are errors. It checks
 // that references between records hold before replacing anything, so a bad
 // file leaves the Fake unchanged.
 func (f *Fake) Restore(data []byte) error {
 	s := &state{}
-	if err := json.Unmarshal(data, s); err != nil {
+	if err := decodeStrict(data, s); err != nil { // a misspelt member would otherwise vanish unnoticed
 		return fmt.Errorf("convirzatest: restore: %w", err)
 	}
 	if s.Version != stateVersion {

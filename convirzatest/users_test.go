@@ -268,7 +268,10 @@ func TestCreateUser(t *testing.T) {
 	s := NewServer(t, WithClock(clk.Now))
 	tok := token(t, s, AdminEmail)
 
-	r := send(t, "POST", s.URL+"/users", tok, body("new.hire@acme.example", map[string]any{"ct_user_ou_id": SupportOrgUnitID})).want(t, 200)
+	r := send(t, "POST", s.URL+"/users", tok, body("new.hire@acme.example", map[string]any{"ct_user_ou_id": SupportOrgUnitID})).want(t, http.StatusCreated)
+	if r.env.Code != http.StatusOK {
+		t.Errorf("envelope code %d, want 200 as in the docs' 201 example", r.env.Code)
+	}
 	checkEnvelope(t, r)
 	if string(r.env.Data) != `{"userId":10005}` {
 		t.Errorf("data %s", r.env.Data)
@@ -432,8 +435,8 @@ func TestCreateUserConcurrent(t *testing.T) {
 	for _, st := range statuses {
 		count[st]++
 	}
-	if count[200] != 1 || count[409] != 49 {
-		t.Errorf("statuses %v, want one 200 and 49 409", count)
+	if count[201] != 1 || count[409] != 49 {
+		t.Errorf("statuses %v, want one 201 and 49 409", count)
 	}
 	if got := s.RequestCount("POST", "/v3/users"); got != 50 {
 		t.Errorf("RequestCount %d", got)

@@ -8,15 +8,14 @@ import (
 	"time"
 )
 
-func init() {
-	register([]route{
-		{pattern: "GET /v3/webhooks", access: adminOnly, handle: listWebhooks},
-		{pattern: "GET /v3/webhooks/{id}", access: adminOnly, handle: getWebhook},
-		{pattern: "POST /v3/webhooks", access: adminOnly, handle: createWebhook},
-		{pattern: "PUT /v3/webhooks/{id}", access: adminOnly, handle: updateWebhook},
-		{pattern: "PATCH /v3/webhooks/{id}", access: adminOnly, handle: patchWebhook},
-		{pattern: "DELETE /v3/webhooks/{id}", access: adminOnly, handle: deleteWebhook},
-	}, nil)
+// webhooksAPI are the operations of this area; router.go lists every area.
+var webhooksAPI = []route{
+	{pattern: "GET /v3/webhooks", access: adminOnly, handle: listWebhooks},
+	{pattern: "GET /v3/webhooks/{id}", access: adminOnly, handle: getWebhook},
+	{pattern: "POST /v3/webhooks", access: adminOnly, handle: createWebhook},
+	{pattern: "PUT /v3/webhooks/{id}", access: adminOnly, handle: updateWebhook},
+	{pattern: "PATCH /v3/webhooks/{id}", access: adminOnly, handle: patchWebhook},
+	{pattern: "DELETE /v3/webhooks/{id}", access: adminOnly, handle: deleteWebhook},
 }
 
 // Webhook triggers.
@@ -97,7 +96,7 @@ func listWebhooks(c *call) (any, *apiError) {
 		return c.st.orgUnit(w.OrgUnitID) != nil && (status == "" || w.Status == status)
 	})
 	byID := func(a, b *webhook) int { return cmp.Compare(a.ID, b.ID) }
-	return listData("webhooks", found, byID, limit, offset, webhookJSON), nil
+	return listReply("webhooks", found, byID, limit, offset, webhookJSON), nil
 }
 
 // getWebhook is GET /v3/webhooks/{id}.

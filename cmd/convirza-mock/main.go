@@ -19,9 +19,14 @@
 //	-login-limit n       logins per minute per client IP before 429 (default 10; 0: no limit)
 //	-shutdown-timeout d  how long requests in flight may take to finish (default 10s)
 //
+// The control paths under /_mock (GET /_mock lists them) reset the fake to
+// how it started, read the request log, move the clock, expire tokens,
+// read and replace the state and record calls, for suites in any language.
+//
 // On SIGINT or SIGTERM it stops accepting connections, ends fault latency
-// waits, lets every request in flight finish and get its reply, writes the
-// state file, and exits 0.
+// waits, lets every request it has read finish and get its whole reply,
+// writes the state file, and exits 0. A temporary state file that a kill
+// left behind is removed at the next start.
 package main
 
 import (
@@ -103,7 +108,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "Faults:   %s%s\n", root, convirzatest.FaultsPath)
 
-	srv := &http.Server{Handler: fake, ReadHeaderTimeout: 30 * time.Second}
+	drain := newDrainer()
+	// No IdleTimeout: it would replace the read deadline drain gives idle
+	// connections.
+	srv := &http.Server{Handler: drain.handler(fake), ReadHeaderTimeout: 30 * time.Second, ConnState: drain.connState}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	select {
@@ -116,11 +124,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fake.ClearFaults() // a request waiting on a fault's latency answers now
 	sctx, cancel := context.WithTimeout(context.Background(), *grace)
 	defer cancel()
-	err = srv.Shutdown(sctx) // waits for the requests in flight
+	err = drain.drain(sctx, ln) // waits for the requests in flight and their replies
 	if err != nil {
-		_ = srv.Close()
 		err = fmt.Errorf("requests still running after %v were cut: %w", *grace, err)
 	}
+	_ = srv.Close() // ends Serve, which returns the closed listener's error
 	<-served
 	if *statePath != "" {
 		if serr := saveState(fake, *statePath); serr != nil {
@@ -149,6 +157,7 @@ func newFake(seedPath, statePath, faultsPath string, loginLimit int) (*convirzat
 		}
 	}
 	if statePath != "" {
+		removeStaleTemps(statePath)
 		data, err := os.ReadFile(statePath)
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
@@ -161,22 +170,35 @@ func newFake(seedPath, statePath, faultsPath string, loginLimit int) (*convirzat
 			}
 		}
 	}
+	if err := injectFaults(fake, faultsPath); err != nil {
+		return nil, err
+	}
+	// POST /_mock/reset goes back to here: the seed, state and faults files
+	// as loaded.
+	if err := fake.SetResetPoint(); err != nil {
+		return nil, err
+	}
+	return fake, nil
+}
+
+// injectFaults injects the faults of the -faults file, if one is named.
+func injectFaults(fake *convirzatest.Fake, faultsPath string) error {
 	if faultsPath != "" {
 		data, err := os.ReadFile(faultsPath)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		var faults []convirzatest.Fault
 		if err := json.Unmarshal(data, &faults); err != nil {
-			return nil, fmt.Errorf("%s: want a JSON array of faults: %w", faultsPath, err)
+			return fmt.Errorf("%s: want a JSON array of faults: %w", faultsPath, err)
 		}
 		for i, ft := range faults {
 			if err := fake.InjectFault(ft); err != nil {
-				return nil, fmt.Errorf("%s: fault %d: %w", faultsPath, i, err)
+				return fmt.Errorf("%s: fault %d: %w", faultsPath, i, err)
 			}
 		}
 	}
-	return fake, nil
+	return nil
 }
 
 // dialable returns an address clients can reach: a wildcard listen address
@@ -189,14 +211,27 @@ func dialable(a net.Addr) string {
 	return net.JoinHostPort("127.0.0.1", fmt.Sprint(tcp.Port))
 }
 
+// tempPattern is the name of saveState's temporary files next to path.
+func tempPattern(path string) string { return filepath.Base(path) + ".*.tmp" }
+
+// removeStaleTemps removes the temporary files that a process killed while
+// saving path left behind, so they do not pile up run after run.
+func removeStaleTemps(path string) {
+	stale, _ := filepath.Glob(filepath.Join(filepath.Dir(path), tempPattern(path)))
+	for _, name := range stale {
+		_ = os.Remove(name)
+	}
+}
+
 // saveState writes the fake's state to path through a temporary file and a
-// rename, so a crash never leaves half a file.
+// rename, so a crash never leaves half a file; a temporary file a kill
+// leaves behind is removed at the next start.
 func saveState(fake *convirzatest.Fake, path string) error {
 	data, err := fake.Snapshot()
 	if err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".*.tmp")
+	tmp, err := os.CreateTemp(filepath.Dir(path), tempPattern(path))
 	if err != nil {
 		return err
 	}

@@ -2,6 +2,7 @@ package convirzatest
 
 import (
 	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -18,8 +19,8 @@ const isoMillis = "2006-01-02T15:04:05.000Z"
 // iso formats t the way the API writes timestamps.
 func iso(t time.Time) string { return t.UTC().Format(isoMillis) }
 
-// envelope is the documented success wrapper around every /v3 response.
-type envelope struct {
+// successBody is the documented success wrapper around every /v3 response.
+type successBody struct {
 	Code      int    `json:"code"`
 	Message   string `json:"message"`
 	Data      any    `json:"data"`
@@ -27,9 +28,9 @@ type envelope struct {
 	Timestamp string `json:"timestamp"`
 }
 
-// errorEnvelope is the assumed error wrapper (api/README.md): the success
+// errorBody is the assumed error wrapper (api/README.md): the success
 // envelope without data, plus errors on validation failures.
-type errorEnvelope struct {
+type errorBody struct {
 	Code      int          `json:"code"`
 	Message   string       `json:"message"`
 	Errors    []fieldError `json:"errors,omitempty"`
@@ -70,7 +71,15 @@ func newUUID() string {
 	_, _ = rand.Read(b[:])
 	b[6] = b[6]&0x0f | 0x40 // version 4
 	b[8] = b[8]&0x3f | 0x80 // RFC 4122 variant
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+	// Encoded by hand rather than with fmt: every reply needs one.
+	var out [36]byte
+	hex.Encode(out[0:8], b[0:4])
+	hex.Encode(out[9:13], b[4:6])
+	hex.Encode(out[14:18], b[6:8])
+	hex.Encode(out[19:23], b[8:10])
+	hex.Encode(out[24:36], b[10:16])
+	out[8], out[13], out[18], out[23] = '-', '-', '-', '-'
+	return string(out[:])
 }
 
 // response is a reply ready to write. Handlers' data may point into state,
@@ -100,15 +109,22 @@ func jsonResponse(status int, requestID string, v any) *response {
 		status = http.StatusInternalServerError
 		b = []byte(`{"code":500,"message":"internal error: response could not be encoded"}`)
 	}
+	return &response{status: status, header: jsonHeader(requestID), body: append(b, '\n')}
+}
+
+// jsonHeader is the header of a JSON reply.
+func jsonHeader(requestID string) http.Header {
 	h := http.Header{}
 	h.Set("Content-Type", "application/json")
 	h.Set("X-Request-Id", requestID)
-	return &response{status: status, header: h, body: append(b, '\n')}
+	return h
 }
 
-// dataResponse is a success envelope around data.
-func dataResponse(info *reqInfo, data any) *response {
-	return jsonResponse(http.StatusOK, info.id, envelope{
+// dataResponse is a success envelope around data, sent with the HTTP
+// status given. The envelope's code stays 200 even on a 201, as in the
+// docs' Create User example.
+func dataResponse(info *reqInfo, status int, data any) *response {
+	return jsonResponse(status, info.id, successBody{
 		Code:      http.StatusOK,
 		Message:   "Success",
 		Data:      data,
@@ -120,7 +136,7 @@ func dataResponse(info *reqInfo, data any) *response {
 // errorResponse is the error envelope for e, plus Retry-After and, on 401,
 // WWW-Authenticate, which HTTP clients expect alongside those statuses.
 func errorResponse(info *reqInfo, e *apiError) *response {
-	r := jsonResponse(e.status, info.id, errorEnvelope{
+	r := jsonResponse(e.status, info.id, errorBody{
 		Code:      e.status,
 		Message:   e.message,
 		Errors:    e.errors,
