@@ -141,9 +141,11 @@ func TestParseWebhookFormValues(t *testing.T) {
 	// A string field keeps text that reads as JSON; a nested field that is
 	// not JSON decodes as empty instead of failing the delivery.
 	ev, err := ParseWebhook(hookRequest(formType,
-		"caller_id=12345&transcription=%7Bnot+json&tags=oops&call_id=%2277%22&note=%5B1%5D&empty="))
+		"caller_id=12345&ring_to=%5B1%5D&disposition=%22x%22&transcription=%7Bnot+json&tags=oops&call_id=%2277%22&note=%5B1%5D&empty="))
 	require.NoError(t, err)
 	assert.Equal(t, "12345", ev.Call.CallerID)
+	assert.Equal(t, "[1]", ev.Call.RingTo)
+	assert.Equal(t, Disposition(`"x"`), ev.Call.Disposition)
 	assert.Equal(t, "{not json", ev.Call.Transcription)
 	assert.Nil(t, ev.Call.Tags)
 	assert.Equal(t, int64(77), ev.Call.ID)
@@ -593,6 +595,26 @@ func TestWebhookHandlerReadsAtMostTheCapAndOneByte(t *testing.T) {
 	assert.Equal(t, 413, w.Code)
 	assert.Zero(t, s.calls.Load())
 	assert.LessOrEqual(t, body.n.Load(), int64(DefaultWebhookMaxBytes+1))
+}
+
+func TestWebhookHandlerClosesTheConnectionOverTheCap(t *testing.T) {
+	// A body a little over the cap: the server would drain and keep the
+	// connection alive, but the rest is never read.
+	var calls atomic.Int32
+	srv := httptest.NewServer(WebhookHandler(func(context.Context, *WebhookEvent) error {
+		calls.Add(1)
+		return nil
+	}, WithWebhookMaxBytes(64)))
+	defer srv.Close()
+	req, err := http.NewRequest(http.MethodPost, srv.URL, io.MultiReader(strings.NewReader(`{"pad":"`+strings.Repeat("a", 200)+`"}`)))
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", jsonType)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, 413, resp.StatusCode)
+	assert.True(t, resp.Close, "Connection: close")
+	assert.Zero(t, calls.Load())
 }
 
 func TestWebhookHandlerLogsNothing(t *testing.T) {
