@@ -75,23 +75,17 @@ func TestParseWebhookJSON(t *testing.T) {
 	assert.Equal(t, TriggerPostCall, ev.Trigger)
 	assert.Equal(t, int64(7001), ev.WebhookID)
 	c := ev.Call
-	assert.Equal(t, int64(880001), c.ID)
-	assert.Equal(t, int64(1002), c.OrgUnitID)
-	assert.Zero(t, c.CampaignID, "null campaign")
-	assert.Equal(t, int64(5001), c.ProvisionedRouteID)
-	assert.Equal(t, "+18015557654", c.CallerID)
-	assert.Equal(t, "+18015550123", c.PhoneNumber)
-	assert.Equal(t, "+18015550100", c.RingTo)
-	assert.Equal(t, DispositionAnswered, c.Disposition)
-	assert.Equal(t, Duration(3*time.Minute+12*time.Second), c.Duration)
-	assert.Equal(t, time.Date(2026, 3, 5, 10, 30, 0, 0, time.UTC), c.Started)
-	require.Len(t, c.Tags, 1)
-	assert.Equal(t, "Qualified lead", c.Tags[0].Name)
-	assert.Equal(t, map[string]string{"utm_source": "billboard"}, c.CustomSources)
-	require.NotNil(t, c.Recording)
-	assert.Equal(t, "https://recordings.example.com/880001.mp3?signature=abc", c.Recording.URL)
-	assert.Equal(t, int64(1773311400), c.Recording.ExpiresAt.Unix())
-	assert.Equal(t, "Hello, I saw your billboard.", c.Transcription)
+	want := Call{ID: 880001, OrgUnitID: 1002, CampaignID: 0 /* null */, ProvisionedRouteID: 5001,
+		CallerID: "+18015557654", PhoneNumber: "+18015550123", RingTo: "+18015550100",
+		Disposition: DispositionAnswered, Duration: Duration(3*time.Minute + 12*time.Second),
+		Started:       time.Date(2026, 3, 5, 10, 30, 0, 0, time.UTC),
+		Tags:          []Tag{{ID: 11, Name: "Qualified lead"}},
+		CustomSources: map[string]string{"utm_source": "billboard"},
+		Recording: &Recording{URL: "https://recordings.example.com/880001.mp3?signature=abc",
+			ExpiresAt: Time{time.Unix(1773311400, 0).UTC()}},
+		Transcription: "Hello, I saw your billboard.",
+	}
+	assert.Equal(t, callFields(t, want), callFields(t, c))
 
 	assert.Equal(t, map[string]string{"caller_name": "Ada Lovelace", "indicator_score": "87", "auth_key": hookSecret}, ev.Params)
 	assert.Equal(t, body, []byte(ev.Raw), "Raw is the body as received")
