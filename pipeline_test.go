@@ -96,7 +96,6 @@ func (r *errReader) Read(p []byte) (int, error) {
 	return n, nil
 }
 
-
 // A body cut short by the connection is an invalid response, not a decoded
 // half.
 func TestTruncatedBodyIsInvalidResponse(t *testing.T) {
