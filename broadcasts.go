@@ -123,7 +123,7 @@ type CreateBroadcastParams struct {
 	Recipients    []string `json:"recipients"`
 	// OrgUnitID defaults to the caller's org unit.
 	OrgUnitID int64 `json:"org_unit_id,omitempty"`
-	// ScheduledAt, in the future, schedules the broadcast; nil makes it a
+	// ScheduledAt schedules the broadcast (the server refuses a time in its past); nil makes it a
 	// draft. It is sent in UTC.
 	ScheduledAt *time.Time `json:"scheduled_at,omitempty"`
 }
@@ -134,7 +134,7 @@ type CreateBroadcastParams struct {
 type UpdateBroadcastParams = CreateBroadcastParams
 
 // validate checks p against the clock and returns the body to send.
-func (p *CreateBroadcastParams) validate(now time.Time) (*CreateBroadcastParams, error) {
+func (p *CreateBroadcastParams) validate() (*CreateBroadcastParams, error) {
 	if p == nil {
 		return nil, invalidf("broadcast params are required")
 	}
@@ -156,10 +156,7 @@ func (p *CreateBroadcastParams) validate(now time.Time) (*CreateBroadcastParams,
 	}
 	body := *p
 	if p.ScheduledAt != nil {
-		at, err := checkSchedule(*p.ScheduledAt, now)
-		if err != nil {
-			return nil, err
-		}
+		at := p.ScheduledAt.UTC() // the zone the API writes
 		body.ScheduledAt = &at
 	}
 	return &body, nil
@@ -177,21 +174,12 @@ func checkRecipients(r []string) error {
 	return nil
 }
 
-// checkSchedule refuses a time that is not in the future, and returns it
-// in UTC, the zone the API writes.
-func checkSchedule(at, now time.Time) (time.Time, error) {
-	if !at.After(now) {
-		return time.Time{}, invalidf("scheduled time %s is not in the future", at.UTC().Format(time.RFC3339))
-	}
-	return at.UTC(), nil
-}
-
 // Create creates a broadcast and returns its id: a draft without
 // ScheduledAt, scheduled with one.
 //
 // Convirza API: POST /broadcast
 func (s *BroadcastsService) Create(ctx context.Context, params *CreateBroadcastParams, opts ...RequestOption) (*Created, error) {
-	body, err := params.validate(time.Now())
+	body, err := params.validate()
 	if err != nil {
 		return nil, err
 	}
@@ -206,7 +194,7 @@ func (s *BroadcastsService) Update(ctx context.Context, id int64, params *Update
 	if err := requireID("broadcast", id); err != nil {
 		return nil, err
 	}
-	body, err := params.validate(time.Now())
+	body, err := params.validate()
 	if err != nil {
 		return nil, err
 	}
@@ -228,7 +216,7 @@ type PatchBroadcastParams struct {
 }
 
 // validate checks p against the clock and returns the body to send.
-func (p *PatchBroadcastParams) validate(now time.Time) (*PatchBroadcastParams, error) {
+func (p *PatchBroadcastParams) validate() (*PatchBroadcastParams, error) {
 	if err := requirePatch(p); err != nil {
 		return nil, err
 	}
@@ -242,11 +230,7 @@ func (p *PatchBroadcastParams) validate(now time.Time) (*PatchBroadcastParams, e
 	}
 	body := *p
 	if at, ok := p.ScheduledAt.Get(); ok {
-		utc, err := checkSchedule(at, now)
-		if err != nil {
-			return nil, err
-		}
-		body.ScheduledAt = Set(utc)
+		body.ScheduledAt = Set(at.UTC()) // the zone the API writes
 	}
 	return &body, nil
 }
@@ -260,7 +244,7 @@ func (s *BroadcastsService) Patch(ctx context.Context, id int64, params *PatchBr
 	if err := requireID("broadcast", id); err != nil {
 		return nil, err
 	}
-	body, err := params.validate(time.Now())
+	body, err := params.validate()
 	if err != nil {
 		return nil, err
 	}

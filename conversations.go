@@ -187,6 +187,10 @@ func (p *ListCallsParams) validate() error {
 			return invalidf("calls window: %s is longer than 31 days", p.End.Sub(p.Start))
 		}
 	}
+	if !p.Start.IsZero() && p.End.IsZero() && time.Since(p.Start) > MaxCallsWindow {
+		// With only Start the window ends now: the docs' 31 days hold too.
+		return invalidf("calls window: %s to now is longer than 31 days", p.Start.Format(time.RFC3339))
+	}
 	for _, d := range p.Dispositions {
 		if !slices.Contains(dispositions, d) {
 			return invalidf("unknown disposition %q", d)

@@ -62,17 +62,16 @@ func TestCallsListWire(t *testing.T) {
 func TestCallsListSendsOnlyWhatIsSet(t *testing.T) {
 	c, mt := newWireClient(t)
 	rec := respond(mt, "GET", "/conversations/calls", 200, envelopeJSON(`{"calls":[],"total":0}`))
-	start := time.Date(2026, 1, 1, 9, 30, 0, 0, time.FixedZone("EST", -5*3600))
+	start := time.Now().Add(-30 * 24 * time.Hour).Truncate(time.Second).In(time.FixedZone("EST", -5*3600))
 
-	// Only start: the end (now) is the server's business; empty lists mean
-	// no filter.
+	// Only start: the window ends now; empty lists mean no filter.
 	page, err := c.Calls.List(context.Background(), &ListCallsParams{
 		PageParams: PageParams{Limit: 1}, Start: start,
 		Dispositions: []Disposition{}, Include: []CallInclude{},
 	})
 	require.NoError(t, err)
 	assertWire(t, rec.last(t), "GET", "/conversations/calls",
-		url.Values{"limit": {"1"}, "start": {"2026-01-01T14:30:00Z"}}, "")
+		url.Values{"limit": {"1"}, "start": {start.UTC().Format(time.RFC3339)}}, "")
 	assert.NotNil(t, page.Items)
 	assert.Empty(t, page.Items)
 
@@ -80,7 +79,7 @@ func TestCallsListSendsOnlyWhatIsSet(t *testing.T) {
 	_, err = c.Calls.List(context.Background(), &ListCallsParams{PageParams: PageParams{Limit: 200}, End: start})
 	require.NoError(t, err)
 	assertWire(t, rec.last(t), "GET", "/conversations/calls",
-		url.Values{"limit": {"200"}, "end": {"2026-01-01T14:30:00Z"}}, "")
+		url.Values{"limit": {"200"}, "end": {start.UTC().Format(time.RFC3339)}}, "")
 }
 
 func TestCallsListRefusesBadInputBeforeIO(t *testing.T) {

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"time"
 
@@ -46,10 +47,21 @@ type settings struct {
 // server in tests).
 func WithBaseURL(rawURL string) Option {
 	return func(s *settings) (err error) {
-		s.baseURL, err = parseBaseURL("base URL", rawURL)
-		return err
+		if s.baseURL, err = parseBaseURL("base URL", rawURL); err != nil {
+			return err
+		}
+		if !versionPath.MatchString(s.baseURL.Path) {
+			// Without it every call would answer 404, which reads as
+			// "user not found" rather than as a wrong URL.
+			return fmt.Errorf("convirza: base URL %q has no version segment: want the form %s (the fake's: http://127.0.0.1:PORT/v3)",
+				rawURL, DefaultBaseURL)
+		}
+		return nil
 	}
 }
+
+// versionPath is the path of an API base: it ends in a version segment.
+var versionPath = regexp.MustCompile(`(^|/)v[0-9]+$`)
 
 // WithAuthBaseURL sets the OAuth service root (default DefaultAuthBaseURL),
 // with the same rules as WithBaseURL.

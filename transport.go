@@ -83,7 +83,7 @@ func (t *authTransport) read(resp *http.Response, st *callState) error {
 	if success {
 		limit = t.c.maxBody + 1
 	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, limit))
+	body, err := readAll(resp.Body, limit)
 	_ = resp.Body.Close()
 	switch {
 	case err != nil:
@@ -116,6 +116,42 @@ func bodyBytes(body io.Reader) ([]byte, error) {
 		return b.data, nil
 	}
 	return io.ReadAll(body)
+}
+
+// readAll reads r up to limit bytes. It reads into chunks that double from
+// 512 bytes up to 4 MiB and joins them once at the end, so that a body cut
+// at the limit (one to be refused) has cost the limit and one chunk, not
+// the copies a growing slice makes; nothing is sized from Content-Length.
+func readAll(r io.Reader, limit int64) ([]byte, error) {
+	var chunks [][]byte
+	var total int64
+	size := int64(512)
+	for total < limit {
+		chunk := make([]byte, min(size, limit-total))
+		n, err := fill(r, chunk)
+		chunks, total = append(chunks, chunk[:n]), total+int64(n)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, err // io.ErrUnexpectedEOF included: a body cut short
+		}
+		size = min(2*size, 4<<20)
+	}
+	if len(chunks) == 1 {
+		return chunks[0], nil
+	}
+	return bytes.Join(chunks, nil), nil
+}
+
+// fill reads into b until it is full or r fails (io.EOF at its end).
+func fill(r io.Reader, b []byte) (n int, err error) {
+	for n < len(b) && err == nil {
+		var m int
+		m, err = r.Read(b[n:])
+		n += m
+	}
+	return n, err
 }
 
 // answerTooLarge is a success body over WithMaxResponseBytes: not retried

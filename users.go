@@ -173,8 +173,9 @@ type CreateUserParams struct {
 	RoleID int        `json:"role_id,omitempty"`
 	ExtID  string     `json:"user_ext_id,omitempty"`
 	Status UserStatus `json:"user_status,omitempty"`
-	// Aliases are sent when not nil.
-	Aliases []string `json:"aliases,omitempty"`
+	// Aliases are sent when set: Set([]string{"JD"}), Set([]string{}) for
+	// [], or Null[[]string]() for the null of the docs' example body.
+	Aliases Optional[[]string] `json:"aliases,omitzero"`
 	// Timezone is an IANA zone; the default is the org unit's.
 	Timezone    string         `json:"timezone,omitempty"`
 	AgentRingTo string         `json:"agent_ring_to,omitempty"`

@@ -2,6 +2,7 @@ package convirza
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/url"
@@ -115,7 +116,7 @@ func TestUsersUpdateWire(t *testing.T) {
 		10001, func(c *Client) (*User, error) {
 			return c.Users.Update(context.Background(), 10001, &UpdateUserParams{
 				Email: "john.doe@example.com", FirstName: "John", LastName: "Doe", OrgUnitID: 70035,
-				Role: RoleStandard, Aliases: []string{"JD"}, AccessAudio: Set(true)})
+				Role: RoleStandard, Aliases: Set([]string{"JD"}), AccessAudio: Set(true)})
 		})
 	assert.Equal(t, "John", u.FirstName)
 }
@@ -165,7 +166,16 @@ func TestUsersGolden(t *testing.T) {
 
 	assertGoldenIDs(t, 12346, "users/create.json")
 	assertGoldenIDs(t, 10001, "users/delete.json")
-	decodeGolden[CreateUserParams](t, golden(t, "users/create_request.json"))
+	// The documented Create User body, "aliases": null included, is one a
+	// CreateUserParams sends as it is; [] is sent as [].
+	body := golden(t, "users/create_request.json")
+	p := decodeGolden[CreateUserParams](t, body)
+	assert.True(t, p.Aliases.IsNull())
+	assertEncodesAs(t, body, p)
+	p.Aliases = Set([]string{})
+	out, err := json.Marshal(p)
+	require.NoError(t, err)
+	assert.Contains(t, string(out), `"aliases":[]`)
 }
 
 func TestUserToleratesDrift(t *testing.T) {
