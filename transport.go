@@ -3,6 +3,7 @@ package convirza
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -77,22 +78,23 @@ func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 // arrive whole fails the attempt, which is then retried as a connection
 // failure would be; one over the cap is ErrInvalidResponse.
 func (t *authTransport) read(resp *http.Response, st *callState) error {
-	// One byte past a success's cap tells a body over it; an error's body
-	// is kept in part.
-	limit, success := int64(maxErrorBody), resp.StatusCode/100 == 2
-	if success {
-		limit = t.c.maxBody + 1
+	var body []byte
+	var err error
+	if resp.StatusCode/100 == 2 {
+		body, err = readAll(resp.Body, t.c.maxBody)
+	} else {
+		body, err = io.ReadAll(io.LimitReader(resp.Body, maxErrorBody)) // kept in part
 	}
-	body, err := readAll(resp.Body, limit)
 	_ = resp.Body.Close()
-	switch {
-	case err != nil:
+	var large *answerTooLarge
+	if err != nil && !errors.As(err, &large) {
 		if st != nil && st.Err() != nil {
 			err = st.Err() // the caller's own context ended: say so
 		}
-		return fmt.Errorf("%w: reading the answer [request_id %s]: %w", ErrInvalidResponse, resp.Header.Get("X-Request-Id"), err)
-	case success && int64(len(body)) == limit:
-		return &answerTooLarge{t.c.maxBody}
+		err = fmt.Errorf("%w: reading the answer [request_id %s]: %w", ErrInvalidResponse, resp.Header.Get("X-Request-Id"), err)
+	}
+	if err != nil {
+		return err
 	}
 	resp.Body = newBufferedBody(body)
 	resp.ContentLength = int64(len(body))
@@ -118,18 +120,22 @@ func bodyBytes(body io.Reader) ([]byte, error) {
 	return io.ReadAll(body)
 }
 
-// readAll reads r up to limit bytes. It reads into chunks that double from
-// 512 bytes up to 4 MiB and joins them once at the end, so that a body cut
-// at the limit (one to be refused) has cost the limit and one chunk, not
-// the copies a growing slice makes; nothing is sized from Content-Length.
+// readAll reads r whole, or fails with *answerTooLarge past limit bytes. It
+// reads into chunks that double from 512 bytes up to 4 MiB and joins them
+// once at the end: a body refused at the limit has cost the limit and a
+// chunk, not the copies a growing slice makes, and nothing is sized from
+// Content-Length, which may lie.
 func readAll(r io.Reader, limit int64) ([]byte, error) {
 	var chunks [][]byte
 	var total int64
 	size := int64(512)
-	for total < limit {
-		chunk := make([]byte, min(size, limit-total))
+	for {
+		chunk := make([]byte, min(size, limit+1-total))
 		n, err := fill(r, chunk)
 		chunks, total = append(chunks, chunk[:n]), total+int64(n)
+		if total > limit {
+			return nil, &answerTooLarge{limit}
+		}
 		if err == io.EOF {
 			break
 		}
