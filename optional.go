@@ -9,7 +9,7 @@ import "encoding/json"
 //
 //	convirza.PatchUserParams{
 //		FirstName:   convirza.Set("Ada"),          // "first_name": "Ada"
-//		UserExtID:   convirza.Null[string](),      // "user_ext_id": null
+//		ExtID:       convirza.Null[string](),      // "user_ext_id": null
 //		                                           // last_name: not sent
 //	}
 type Optional[T any] struct {
