@@ -42,8 +42,7 @@ func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			return nil, &unsentError{err}
 		}
 		st.token = tok
-		req = req.Clone(ctx) // a RoundTripper must not change the request it is given
-		req.Header.Set("Authorization", "Bearer "+tok)
+		req = withHeader(req, "Authorization", "Bearer "+tok)
 	}
 	cancel := context.CancelFunc(func() {})
 	if d := t.c.attemptTimeout; d > 0 && st != nil {
@@ -70,6 +69,19 @@ func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	t.log(ctx, st, req, resp, err, time.Since(start))
 	return resp, err
+}
+
+// withHeader returns a shallow copy of req whose header map is new and
+// holds value under key: a RoundTripper must not change the request it is
+// given, and only the header changes (req.Clone would copy the URL too).
+func withHeader(req *http.Request, key, value string) *http.Request {
+	r := *req
+	r.Header = make(http.Header, len(req.Header)+1)
+	for k, v := range req.Header {
+		r.Header[k] = v
+	}
+	r.Header.Set(key, value)
+	return &r
 }
 
 // read reads the whole body of resp while the attempt runs, up to the size
@@ -121,14 +133,14 @@ func bodyBytes(body io.Reader) ([]byte, error) {
 }
 
 // readAll reads r whole, or fails with *answerTooLarge past limit bytes. It
-// reads into chunks that double from 512 bytes up to 4 MiB and joins them
+// reads into chunks that double from 8 KiB up to 4 MiB and joins them
 // once at the end: a body refused at the limit has cost the limit and a
 // chunk, not the copies a growing slice makes, and nothing is sized from
 // Content-Length, which may lie.
 func readAll(r io.Reader, limit int64) ([]byte, error) {
 	var chunks [][]byte
 	var total int64
-	size := int64(512)
+	size := int64(8 << 10) // one chunk for most answers but pages
 	for {
 		chunk := make([]byte, min(size, limit+1-total))
 		n, err := fill(r, chunk)
