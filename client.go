@@ -48,6 +48,8 @@ type Client struct {
 	retryMax       time.Duration
 	maxBody        int64
 	attemptTimeout time.Duration
+	middleware     []Middleware
+	limiter        RateLimiter
 }
 
 // NewClient returns a client configured by opts. With no options it talks to
@@ -88,7 +90,7 @@ func NewClient(opts ...Option) (*Client, error) {
 		retryMax:   s.retryMax,
 		maxBody:    s.maxResponseBytes,
 	}
-	c.attemptTimeout = s.attemptTimeout
+	c.attemptTimeout, c.middleware, c.limiter = s.attemptTimeout, s.middleware, s.limiter
 	c.http = c.newRetryClient(s)
 	c.Auth = &AuthService{c: c}
 	switch {

@@ -35,6 +35,8 @@ type settings struct {
 	retryMax          time.Duration
 	maxResponseBytes  int64
 	attemptTimeout    time.Duration
+	middleware        []Middleware
+	limiter           RateLimiter
 	store             TokenStore
 	staticToken       string
 	tokenSource       oauth2.TokenSource

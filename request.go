@@ -77,6 +77,11 @@ type callState struct {
 	// loggedIn and refreshed record the renewals this call led: a call
 	// makes at most one of each.
 	loggedIn, refreshed bool
+
+	operation    string        // for CallInfo, when there is middleware
+	info         *ResponseInfo // WithResponseInfo's
+	status       int           // of the last answer
+	answerHeader http.Header   // of the last answer
 }
 
 type callStateKey struct{}
@@ -92,6 +97,15 @@ func (st *callState) Value(key any) any {
 func stateOf(ctx context.Context) *callState {
 	st, _ := ctx.Value(callStateKey{}).(*callState)
 	return st
+}
+
+// fillInfo fills WithResponseInfo's ResponseInfo when the call ends.
+func (st *callState) fillInfo() {
+	id := st.info.RequestID
+	*st.info = ResponseInfo{StatusCode: st.status, Header: st.answerHeader, Attempts: st.attempt, RequestID: id}
+	if id == "" && st.answerHeader != nil {
+		st.info.RequestID = st.answerHeader.Get("X-Request-Id")
+	}
 }
 
 // idempotent reports whether a method may be repeated without changing the
@@ -178,6 +192,13 @@ func (c *Client) send(ctx context.Context, r *request, out any, opts []RequestOp
 		}
 	}
 	_, st.stream = out.(*io.ReadCloser)
+	if len(c.middleware) > 0 {
+		st.operation = operationOf()
+	}
+	if st.info != nil {
+		*st.info = ResponseInfo{}
+		defer st.fillInfo()
+	}
 	if err := checkHeader(st.header); err != nil {
 		return err
 	}
@@ -226,6 +247,9 @@ func (c *Client) send(ctx context.Context, r *request, out any, opts []RequestOp
 		}
 		requestID, err := c.decode(resp, st, r, out)
 		c.logDone(ctx, st, resp.StatusCode, requestID, err)
+		if st.info != nil {
+			st.info.RequestID = requestID
+		}
 		return err
 	}
 }

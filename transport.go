@@ -29,6 +29,24 @@ type authTransport struct {
 }
 
 func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	st := stateOf(req.Context())
+	if st != nil && t.c.limiter != nil {
+		if err := t.c.limiter.Wait(req.Context()); err != nil {
+			if req.Body != nil {
+				_ = req.Body.Close()
+			}
+			return nil, &unsentError{err} // the call ends with the limiter's error
+		}
+	}
+	if len(t.c.middleware) == 0 || st == nil {
+		return t.attempt(req)
+	}
+	return middlewareChain(t.c.middleware, t.attempt)(req)
+}
+
+// attempt sends one attempt, inside the middleware: it sets the bearer,
+// bounds the attempt and reads the answer.
+func (t *authTransport) attempt(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
 	st := stateOf(ctx)
 	if st != nil && st.bearer && sameOrigin(req.URL, t.c.baseURL) {
@@ -53,6 +71,9 @@ func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	start := time.Now()
 	resp, err := t.next.RoundTrip(req)
 	if err == nil {
+		if st != nil {
+			st.status, st.answerHeader = resp.StatusCode, resp.Header
+		}
 		if st != nil && st.stream && resp.StatusCode/100 == 2 {
 			// A download: its body is read by the caller, within the
 			// attempt's time.
