@@ -132,8 +132,12 @@ func (c *Client) newRetryClient(s settings) *retryablehttp.Client {
 	if next == nil {
 		next = http.DefaultTransport
 	}
+	at := &authTransport{c: c, next: next}
+	if len(s.middleware) > 0 {
+		at.chain = middlewareChain(s.middleware, at.attempt)
+	}
 	hc := &http.Client{
-		Transport:     &authTransport{c: c, next: next},
+		Transport:     at,
 		CheckRedirect: c.checkRedirect(base.CheckRedirect),
 		Jar:           base.Jar,
 		Timeout:       base.Timeout,

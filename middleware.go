@@ -75,6 +75,7 @@ func CallInfoFrom(ctx context.Context) (CallInfo, bool) {
 	if st == nil {
 		return CallInfo{}, false
 	}
+	st.opOnce.Do(func() { st.operation = operationOf(st.callers) })
 	return CallInfo{Operation: st.operation, Method: st.method, PathTemplate: pathTemplate(st.path), Attempt: st.attempt}, true
 }
 
@@ -114,10 +115,9 @@ func pathTemplate(path string) string {
 // service ("Users.Get"; "Users.All" for its pages) or Client.Do ("Do").
 // The frames stop at the first one outside the package, so the login a
 // renewal makes inside another call's transport is "Auth.Login". It is read
-// only when a middleware may ask for it.
-func operationOf() string {
-	var pcs [48]uintptr
-	frames := runtime.CallersFrames(pcs[:runtime.Callers(2, pcs[:])])
+// only when a middleware asks for it, from the frames send kept.
+func operationOf(pcs []uintptr) string {
+	frames := runtime.CallersFrames(pcs)
 	const pkg = "github.com/convirza-community/convirza-go."
 	op := ""
 	for {
@@ -142,6 +142,13 @@ func operationOf() string {
 			return op
 		}
 	}
+}
+
+// callers returns the frames from send's caller out: cheap to take, named
+// only when asked.
+func callers() []uintptr {
+	pcs := make([]uintptr, 48)
+	return pcs[:runtime.Callers(3, pcs)]
 }
 
 // middlewareChain returns the function that runs mw around final, the

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"sync"
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
@@ -78,7 +79,11 @@ type callState struct {
 	// makes at most one of each.
 	loggedIn, refreshed bool
 
-	operation    string        // for CallInfo, when there is middleware
+	// callers are the frames of the call, kept when there is middleware
+	// and named (operation) only when CallInfoFrom asks.
+	callers      []uintptr
+	opOnce       sync.Once
+	operation    string
 	info         *ResponseInfo // WithResponseInfo's
 	status       int           // of the last answer
 	answerHeader http.Header   // of the last answer
@@ -193,7 +198,7 @@ func (c *Client) send(ctx context.Context, r *request, out any, opts []RequestOp
 	}
 	_, st.stream = out.(*io.ReadCloser)
 	if len(c.middleware) > 0 {
-		st.operation = operationOf()
+		st.callers = callers()
 	}
 	if st.info != nil {
 		*st.info = ResponseInfo{}

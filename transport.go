@@ -26,6 +26,8 @@ import (
 type authTransport struct {
 	c    *Client
 	next http.RoundTripper
+	// chain is the user's middleware around attempt, built once.
+	chain func(*http.Request) (*http.Response, error)
 }
 
 func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -38,10 +40,10 @@ func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			return nil, &unsentError{err} // the call ends with the limiter's error
 		}
 	}
-	if len(t.c.middleware) == 0 || st == nil {
+	if t.chain == nil || st == nil {
 		return t.attempt(req)
 	}
-	return middlewareChain(t.c.middleware, t.attempt)(req)
+	return t.chain(req)
 }
 
 // attempt sends one attempt, inside the middleware: it sets the bearer,
