@@ -654,3 +654,22 @@ func TestFileTokenStoreSharedByTwoProcesses(t *testing.T) {
 	}
 	assertOneRefreshPerRound(t, l)
 }
+
+// TestSharedFileClientIdleForARound has one of two clients sit out a round:
+// when it calls again, the pair in the file (saved by the other client) has
+// expired too. The call should refresh with that pair's refresh token,
+// which nobody has sent, and succeed without a login.
+func TestSharedFileClientIdleForARound(t *testing.T) {
+	l, ts := startOAuthLog(t)
+	clients := twoFileClients(t, l, ts.URL, false)
+	require.NoError(t, callRound(clients...))
+	l.fake.ExpireAccessTokens()
+	require.NoError(t, callRound(clients...), "both renew: one refreshes, the other takes its pair")
+	l.fake.ExpireAccessTokens()
+	require.NoError(t, callRound(clients[0]), "the first renews alone")
+	l.fake.ExpireAccessTokens()
+	assert.NoError(t, callRound(clients[1]), "the second finds the file's pair expired as well")
+	assert.Equal(t, 1, l.fake.RequestCount("POST", authLoginPath), "logins")
+	assert.Equal(t, 3, l.fake.RequestCount("POST", authRefreshPath), "refreshes")
+	assert.Zero(t, l.reused(), "refresh tokens sent more than once")
+}
