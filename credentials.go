@@ -46,6 +46,10 @@ type credentialsSource struct {
 
 	cur     atomic.Pointer[Token]
 	renewal flightGroup[string]
+	// spent is the last refresh token sent, so that it is never sent again,
+	// even when a shared store hands it back. Atomic: redaction reads it
+	// while a renewal runs.
+	spent atomic.Pointer[string]
 
 	// The fields below are used only by the leader of a renewal, and
 	// renewals run one at a time.
@@ -53,9 +57,6 @@ type credentialsSource struct {
 	// pending is a pair the store refused to save; it is saved (and only
 	// then used) at the next renewal, so it is never lost.
 	pending *Token
-	// spent is the last refresh token sent, so that it is never sent again,
-	// even when a shared store hands it back.
-	spent secret
 	// loginRefused is the 429 of the last login, in force until
 	// loginRefusedUntil.
 	loginRefused      *APIError
@@ -75,7 +76,10 @@ func (s *credentialsSource) String() string {
 func (s *credentialsSource) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(s.String())) }
 
 func (s *credentialsSource) secrets() []string {
-	out := []string{string(s.password), string(s.spent)}
+	out := []string{string(s.password)}
+	if sp := s.spent.Load(); sp != nil {
+		out = append(out, *sp)
+	}
 	if t := s.cur.Load(); t != nil {
 		out = append(out, t.AccessToken, t.RefreshToken)
 	}
@@ -134,6 +138,7 @@ func (s *credentialsSource) lead(ctx context.Context, refused string) (string, e
 		defer unlock()
 		reload = true
 	}
+	adopted := false
 	if reload {
 		t, err := s.store.Load(ctx)
 		if err != nil {
@@ -141,17 +146,23 @@ func (s *credentialsSource) lead(ctx context.Context, refused string) (string, e
 		}
 		s.loaded = true
 		if cur := s.cur.Load(); t != nil && (cur == nil || *t != *cur) {
-			if t.RefreshToken != "" && t.RefreshToken == string(s.spent) {
+			if sp := s.spent.Load(); t.RefreshToken != "" && sp != nil && t.RefreshToken == *sp {
 				u := *t
 				u.RefreshToken, u.RefreshExpiry = "", time.Time{}
 				t = &u
 			}
 			s.cur.Store(t)
+			adopted = true
 		}
 	}
 	cur := s.cur.Load()
 	if s.pending == nil && cur != nil && cur.AccessToken != "" &&
 		(refused == "" && s.fresh(cur) || refused != "" && cur.AccessToken != refused) {
+		if st := stateOf(ctx); adopted && st != nil {
+			// A pair from the store, which the server has not judged yet:
+			// should it refuse it too, the call may renew once more.
+			st.adopted = true
+		}
 		return cur.AccessToken, nil // renewed meanwhile, here or by another process
 	}
 	next := s.pending
@@ -180,7 +191,8 @@ func (s *credentialsSource) fetch(ctx context.Context, cur *Token) (*Token, erro
 	if cur != nil && cur.RefreshToken != "" && !st.refreshed &&
 		(cur.RefreshExpiry.IsZero() || s.now().Before(cur.RefreshExpiry)) {
 		st.refreshed = true
-		s.spent = secret(cur.RefreshToken)
+		spent := cur.RefreshToken
+		s.spent.Store(&spent)
 		next, err := s.auth.Refresh(ctx, cur.RefreshToken)
 		if err == nil {
 			return next, nil

@@ -78,6 +78,9 @@ type callState struct {
 	// loggedIn and refreshed record the renewals this call led: a call
 	// makes at most one of each.
 	loggedIn, refreshed bool
+	// adopted: the last renewal took a pair from a shared store without
+	// sending anything, so a 401 to it may be renewed again.
+	adopted bool
 
 	// callers are the frames of the call, kept when there is middleware
 	// and named (operation) only when CallInfoFrom asks.
@@ -226,7 +229,10 @@ func (c *Client) send(ctx context.Context, r *request, out any, opts []RequestOp
 		u = r.url
 	}
 
-	for refreshed := false; ; refreshed = true {
+	// A 401 is renewed once, or up to three times while each renewal only
+	// took a pair another process had stored; the budget of one login and
+	// one refresh a call bounds it too.
+	for renewals := 0; ; renewals++ {
 		resp, err := c.attempt(ctx, st, u, body)
 		if err != nil {
 			if resp != nil {
@@ -236,7 +242,9 @@ func (c *Client) send(ctx context.Context, r *request, out any, opts []RequestOp
 			}
 			return c.transportError(ctx, st, err)
 		}
-		if resp.StatusCode == http.StatusUnauthorized && st.bearer && !refreshed && st.replayable {
+		if resp.StatusCode == http.StatusUnauthorized && st.bearer && st.replayable &&
+			(renewals == 0 || st.adopted && renewals < 3) {
+			st.adopted = false
 			if rf, ok := c.tokens.(refresher); ok {
 				refusal := c.apiError(resp, st, r)
 				resp.Body.Close()
