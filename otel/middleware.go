@@ -3,6 +3,7 @@ package convirzaotel
 import (
 	"context"
 	"errors"
+	"io"
 	"net"
 	"net/http"
 	"reflect"
@@ -226,9 +227,11 @@ var sdkPath = reflect.TypeFor[convirza.APIError]().PkgPath()
 
 // errorType is the error.type of an attempt that failed without an answer:
 // "timeout" or "canceled" when a deadline or a cancellation ended it,
-// "invalid_response" when its answer could not be read whole, else the
+// "connection_closed" when the connection closed before the answer came,
+// "invalid_response" when the answer could not be read whole, else the
 // type of the error (semconv.ErrorType) once the SDK's own unexported
-// wrappers are looked through, such as "*net.OpError".
+// wrappers are looked through, such as "*net.OpError"; "_OTHER" when that
+// type says nothing (an errors.New, a fmt.Errorf of several errors).
 func errorType(err error) string {
 	var ne net.Error
 	switch {
@@ -238,6 +241,8 @@ func errorType(err error) string {
 		return "canceled"
 	case errors.Is(err, convirza.ErrInvalidResponse):
 		return "invalid_response"
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return "connection_closed"
 	}
 	for {
 		t := reflect.TypeOf(err)
@@ -250,5 +255,10 @@ func errorType(err error) string {
 		}
 		err = inner
 	}
-	return semconv.ErrorType(err).Value.AsString()
+	switch s := semconv.ErrorType(err).Value.AsString(); s {
+	case "*errors.errorString", "*fmt.wrapErrors":
+		return semconv.ErrorTypeOther.Value.AsString()
+	default:
+		return s
+	}
 }
