@@ -135,8 +135,8 @@ func (m *middleware) handle(req *http.Request, next func(*http.Request) (*http.R
 		op = req.Method
 	}
 
-	// 4 semantic-convention attributes, the port, the template, the
-	// operation, the attempt, the resend count; then the answer's 3.
+	// Room for the request's attributes (method and its original, address,
+	// port, template, operation, attempt, resend count) and the answer's.
 	attrs := make([]attribute.KeyValue, 0, 12)
 	attrs = append(attrs, method(req.Method)...)
 	attrs = append(attrs, semconv.ServerAddress(req.URL.Hostname()))
