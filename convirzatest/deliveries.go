@@ -187,12 +187,7 @@ func withDeliveryDialer(dial func(ctx context.Context, network, addr string) (ne
 func newDeliveryClient(cfg config) *http.Client {
 	dialer := &net.Dialer{}
 	if !cfg.externalDeliveries {
-		dialer.Control = func(_, address string, _ syscall.RawConn) error {
-			if ap, err := netip.ParseAddrPort(address); err != nil || !ap.Addr().Unmap().IsLoopback() {
-				return fmt.Errorf("convirzatest: %s is not a loopback address", address)
-			}
-			return nil
-		}
+		dialer.Control = loopbackOnly
 	}
 	dial := dialer.DialContext
 	if cfg.deliveryDial != nil {
@@ -203,6 +198,16 @@ func newDeliveryClient(cfg config) *http.Client {
 		Transport:     &http.Transport{DialContext: dial, DisableKeepAlives: true},
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
+}
+
+// loopbackOnly is a net.Dialer Control that refuses an address that is not
+// loopback before the connection is attempted: the check of loopbackURL,
+// again on what a name such as localhost resolved to.
+func loopbackOnly(_, address string, _ syscall.RawConn) error {
+	if ap, err := netip.ParseAddrPort(address); err != nil || !ap.Addr().Unmap().IsLoopback() {
+		return fmt.Errorf("convirzatest: %s is not a loopback address", address)
+	}
+	return nil
 }
 
 // loopbackURL reports whether raw names a loopback host: localhost, or an
@@ -323,7 +328,8 @@ func (l *deliveryLog) add(d Delivery) {
 func (l *deliveryLog) list() []Delivery {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	out := slices.Clone(l.entries)
+	out := make([]Delivery, len(l.entries)) // not nil: GET /_mock/deliveries answers [], not null
+	copy(out, l.entries)
 	for i := range out {
 		out[i].Body = bytes.Clone(out[i].Body) // the caller may change its copy
 	}
