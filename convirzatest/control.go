@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"path"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -49,7 +50,10 @@ var controlRoutes = []controlRoute{
 	{"POST", controlRoot + "/tokens/expire", "every access token issued so far expires (refresh tokens stay valid); 204", serveExpireTokens},
 	{"GET", controlRoot + "/state", "the whole state, as a snapshot", serveSnapshot},
 	{"PUT", controlRoot + "/state", "replace the state with a snapshot; 204", serveRestore},
-	{"POST", controlRoot + "/calls", `record a call that just ended: {"phone_number" or "provisioned_route_id", "caller_id", "duration": "00:03:12", "disposition": "ANSWERED"}; 201 with the call`, serveSimulateCall},
+	{"POST", controlRoot + "/calls", `record a call that just ended: {"phone_number" or "provisioned_route_id", "caller_id", "duration": "00:03:12", "disposition": "ANSWERED"}; delivers it to the webhooks it fires, then answers 201 with the call`, serveSimulateCall},
+	{"GET", controlRoot + "/deliveries", "the webhook deliveries, oldest first (the last 1,000): webhook_id, trigger, url, status or error, duration, body", serveDeliveryList},
+	{"DELETE", controlRoot + "/deliveries", "clear the deliveries log; 204", serveDeliveryClear},
+	{"POST", controlRoot + "/webhooks/{id}/test", "send the sample event to that webhook now, like the web app's Test Webhook button; 200 with the delivery", serveTestWebhook},
 }
 
 // serveControl serves the control paths. It reports false for any other
@@ -354,9 +358,44 @@ func serveSimulateCall(f *Fake, r *http.Request, _ string) (int, any, *apiError)
 	if err != nil {
 		return 0, nil, err
 	}
-	data, serr := f.SimulateCall(sc)
+	// The deliveries are made before the answer, so GET /_mock/deliveries
+	// lists them as soon as the client has it.
+	data, serr := f.simulateCall(r.Context(), sc)
 	if serr != nil {
 		return 0, nil, errorf(http.StatusBadRequest, "%s", strings.TrimPrefix(serr.Error(), "convirzatest: "))
 	}
 	return http.StatusCreated, data, nil
+}
+
+func serveDeliveryList(f *Fake, r *http.Request, _ string) (int, any, *apiError) {
+	if err := bare(r); err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, f.Deliveries(), nil
+}
+
+func serveDeliveryClear(f *Fake, r *http.Request, _ string) (int, any, *apiError) {
+	if err := bare(r); err != nil {
+		return 0, nil, err
+	}
+	f.ResetDeliveries()
+	return http.StatusNoContent, nil, nil
+}
+
+func serveTestWebhook(f *Fake, r *http.Request, arg string) (int, any, *apiError) {
+	if err := bare(r); err != nil {
+		return 0, nil, err
+	}
+	id, perr := strconv.ParseInt(arg, 10, 64)
+	if perr != nil || id <= 0 {
+		return 0, nil, errorf(http.StatusBadRequest, "webhook id %q is not a positive integer", arg)
+	}
+	d, err := f.testWebhook(r.Context(), id)
+	switch {
+	case errors.Is(err, ErrNoWebhook):
+		return 0, nil, errorf(http.StatusNotFound, "webhook %d does not exist", id)
+	case err != nil:
+		return 0, nil, errorf(http.StatusInternalServerError, "%v", err)
+	}
+	return http.StatusOK, d, nil
 }

@@ -42,6 +42,7 @@ func TestControlIndexListsEveryPath(t *testing.T) {
 		"GET /_mock", "POST /_mock/reset", "GET /_mock/faults", "POST /_mock/faults", "DELETE /_mock/faults",
 		"GET /_mock/requests", "GET /_mock/requests/count", "DELETE /_mock/requests", "GET /_mock/clock",
 		"POST /_mock/clock", "POST /_mock/tokens/expire", "GET /_mock/state", "PUT /_mock/state", "POST /_mock/calls",
+		"GET /_mock/deliveries", "DELETE /_mock/deliveries", "POST /_mock/webhooks/{id}/test",
 	} {
 		if !seen[want] {
 			t.Errorf("index lacks %s", want)

@@ -138,14 +138,30 @@
 //
 // The other control paths (GET /_mock lists them, each with a line of
 // help) are the HTTP twins of Reset, Requests, AdvanceClock and SetClock,
-// ExpireAccessTokens, Snapshot and Restore, and SimulateCall:
+// ExpireAccessTokens, Snapshot and Restore, SimulateCall, Deliveries and
+// TestWebhook:
 //
-//	POST /_mock/reset            back to the reset point (SetResetPoint); 204
-//	GET  /_mock/requests[/count] the request log, ?method=&path= filters
-//	POST /_mock/clock            {"advance":"36h"} or {"set":"2026-03-01T00:00:00Z"}
-//	POST /_mock/tokens/expire    every access token expires; 204
-//	GET, PUT /_mock/state        the snapshot, or replace the state with one
-//	POST /_mock/calls            record a call: {"provisioned_route_id":9001}
+//	POST /_mock/reset               back to the reset point (SetResetPoint); 204
+//	GET  /_mock/requests[/count]    the request log, ?method=&path= filters
+//	POST /_mock/clock               {"advance":"36h"} or {"set":"2026-03-01T00:00:00Z"}
+//	POST /_mock/tokens/expire       every access token expires; 204
+//	GET, PUT /_mock/state           the snapshot, or replace the state with one
+//	POST /_mock/calls               record a call: {"provisioned_route_id":9001}
+//	GET, DELETE /_mock/deliveries   the webhook deliveries made, or clear them
+//	POST /_mock/webhooks/{id}/test  send the sample event to a webhook now
+//
+// # Webhook deliveries
+//
+// A recorded call (SimulateCall, POST /_mock/calls) is delivered, before
+// the call returns, to every active webhook of its org unit or of an
+// ancestor: a pre-call event to the pre_call webhooks, then a post-call
+// event to the post_call ones, each a JSON POST of the call record with
+// trigger, webhook_id and the webhook's static parameters, sent once with
+// a 10 s timeout and no redirects followed (the format is assumed:
+// deliveries.go holds every assumption). Deliveries lists each with the
+// status answered or the error. Only loopback URLs (localhost, 127.0.0.0/8,
+// ::1) are contacted; a delivery to any other is recorded as refused unless
+// the fake was started with WithExternalDeliveries.
 //
 // # Inspection and state
 //

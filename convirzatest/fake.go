@@ -49,6 +49,9 @@ type Fake struct {
 	clock clockOffset // the offset AdvanceClock and SetClock put on cfg.now
 
 	faults faultSet // see InjectFault
+
+	deliveries     deliveryLog  // see Deliveries; apart from mu, like log
+	deliveryClient *http.Client // sends webhook deliveries (deliveries.go)
 }
 
 // config is what Options change; NewFake fills in the defaults first.
@@ -56,6 +59,11 @@ type config struct {
 	now            func() time.Time
 	accessTTL      time.Duration
 	loginPerMinute int
+
+	// Webhook deliveries (deliveries.go).
+	externalDeliveries bool                                                              // WithExternalDeliveries
+	deliveryTimeout    time.Duration                                                     // 0: deliveryTimeout
+	deliveryDial       func(ctx context.Context, network, addr string) (net.Conn, error) // nil: a net.Dialer
 }
 
 // Option configures a Fake or a Server.
@@ -97,12 +105,13 @@ func NewFake(opts ...Option) *Fake {
 		o(&cfg)
 	}
 	f := &Fake{
-		AdminEmail:    AdminEmail,
-		AdminPassword: SeedPassword,
-		cfg:           cfg,
-		mux:           http.NewServeMux(),
-		logins:        map[string][]time.Time{},
-		controls:      controlRoutes,
+		AdminEmail:     AdminEmail,
+		AdminPassword:  SeedPassword,
+		cfg:            cfg,
+		mux:            http.NewServeMux(),
+		logins:         map[string][]time.Time{},
+		controls:       controlRoutes,
+		deliveryClient: newDeliveryClient(cfg),
 	}
 	f.st = newState()
 	for _, area := range apiAreas {

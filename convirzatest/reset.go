@@ -30,8 +30,8 @@ func (f *Fake) SetResetPoint() error {
 }
 
 // Reset puts the fake back to its reset point (see SetResetPoint): records,
-// tokens, faults and login attempts as they were there, an empty request
-// log, and the clock without the moves of AdvanceClock and SetClock. Tests
+// tokens, faults and login attempts as they were there, empty request and
+// delivery logs, and the clock without the moves of AdvanceClock and SetClock. Tests
 // that share one fake call it between them instead of starting a new one.
 func (f *Fake) Reset() {
 	f.ClearFaults() // first: ends the latency waits under way
@@ -52,5 +52,6 @@ func (f *Fake) Reset() {
 		_ = f.InjectFault(ft) // valid: they were pending
 	}
 	f.log.reset()
+	f.deliveries.reset()
 	f.clock.offset.Store(0)
 }

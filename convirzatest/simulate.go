@@ -2,6 +2,7 @@ package convirzatest
 
 import (
 	"cmp"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -87,7 +88,30 @@ func parseHMS(s string) (time.Duration, bool) {
 // and Get Call By ID for callers that see its org unit. It returns an error
 // when the route or number is unknown or not held by an org unit, or the
 // disposition or duration is invalid.
+//
+// Before it returns, it delivers the call to the webhooks it fires: a
+// pre-call event to every active pre_call webhook of the call's org unit
+// or of one of its ancestors, then a post-call event to every such
+// post_call webhook, one at a time, each once and within 10 seconds (see
+// Deliveries). No lock is held meanwhile, so a receiver may call the fake.
 func (f *Fake) SimulateCall(sc SimulatedCall) (json.RawMessage, error) {
+	return f.simulateCall(context.Background(), sc)
+}
+
+// simulateCall is SimulateCall with a context for the deliveries: that of
+// POST /_mock/calls, so a client that gives up ends them.
+func (f *Fake) simulateCall(ctx context.Context, sc SimulatedCall) (json.RawMessage, error) {
+	data, out, err := f.recordCall(sc)
+	if err != nil {
+		return nil, err
+	}
+	f.deliver(ctx, out)
+	return data, nil
+}
+
+// recordCall records the call under the state lock and plans its
+// deliveries.
+func (f *Fake) recordCall(sc SimulatedCall) (json.RawMessage, []outbound, error) {
 	sc.CallerID = cmp.Or(sc.CallerID, DefaultCallerID)
 	sc.Disposition = cmp.Or(sc.Disposition, defaultCallDisposition)
 	if sc.Duration == 0 {
@@ -95,11 +119,11 @@ func (f *Fake) SimulateCall(sc SimulatedCall) (json.RawMessage, error) {
 	}
 	switch {
 	case !slices.Contains(callDispositions, sc.Disposition):
-		return nil, fmt.Errorf("convirzatest: simulated call: disposition %q is not one of %s", sc.Disposition, strings.Join(callDispositions, ", "))
+		return nil, nil, fmt.Errorf("convirzatest: simulated call: disposition %q is not one of %s", sc.Disposition, strings.Join(callDispositions, ", "))
 	case sc.Duration < 0:
-		return nil, errors.New("convirzatest: simulated call: duration is negative")
+		return nil, nil, errors.New("convirzatest: simulated call: duration is negative")
 	case sc.ProvisionedRouteID == 0 && sc.PhoneNumber == "":
-		return nil, errors.New("convirzatest: simulated call: give phone_number or provisioned_route_id")
+		return nil, nil, errors.New("convirzatest: simulated call: give phone_number or provisioned_route_id")
 	}
 
 	f.mu.Lock()
@@ -108,10 +132,11 @@ func (f *Fake) SimulateCall(sc SimulatedCall) (json.RawMessage, error) {
 	c.conversations() // seed the history first, so the new call joins it
 	r, err := c.st.newCall(sc, c.now)
 	if err != nil {
-		return nil, fmt.Errorf("convirzatest: simulated call: %w", err)
+		return nil, nil, fmt.Errorf("convirzatest: simulated call: %w", err)
 	}
 	c.st.Calls[r.ID] = r
-	return json.Marshal(c.callItem(r, nil))
+	data, err := json.Marshal(c.callItem(r, nil))
+	return data, c.deliveriesOf(r), err
 }
 
 // newCall builds the record of a simulated call that ended at now.

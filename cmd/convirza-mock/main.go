@@ -17,11 +17,18 @@
 //	-state file.json     loaded at start when it exists, written on shutdown (Fake.Snapshot)
 //	-faults file.json    a JSON array of faults injected at start (convirzatest.Fault)
 //	-login-limit n       logins per minute per client IP before 429 (default 10; 0: no limit)
+//	-deliver-external    deliver webhooks to any URL, not only to loopback ones (convirzatest.WithExternalDeliveries)
 //	-shutdown-timeout d  how long requests in flight may take to finish (default 10s)
 //
 // The control paths under /_mock (GET /_mock lists them) reset the fake to
 // how it started, read the request log, move the clock, expire tokens,
-// read and replace the state and record calls, for suites in any language.
+// read and replace the state, record calls, and list and test webhook
+// deliveries, for suites in any language.
+//
+// A recorded call is delivered to the webhooks it fires before POST
+// /_mock/calls answers. Only webhooks on loopback URLs (localhost,
+// 127.0.0.0/8, ::1) are contacted unless -deliver-external is given; the
+// banner's Webhooks line says which.
 //
 // On SIGINT or SIGTERM it stops accepting connections, ends fault latency
 // waits, lets every request it has read finish and get its whole reply,
@@ -76,6 +83,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	statePath := flags.String("state", "", "state `file`: loaded at start when it exists, written on shutdown")
 	faultsPath := flags.String("faults", "", "`file` holding a JSON array of faults to inject at start")
 	loginLimit := flags.Int("login-limit", 10, "logins per minute per client IP before 429; 0 turns the limit off")
+	external := flags.Bool("deliver-external", false, "deliver webhooks to any URL; without it, only loopback URLs are contacted and other deliveries are recorded as refused")
 	grace := flags.Duration("shutdown-timeout", 10*time.Second, "how long requests in flight may take to finish on shutdown")
 	if err := flags.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -89,7 +97,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return usageError{fmt.Errorf("unexpected argument %q", flags.Arg(0))}
 	}
 
-	fake, err := newFake(*seedPath, *statePath, *faultsPath, *loginLimit)
+	fake, err := newFake(*seedPath, *statePath, *faultsPath, *loginLimit, *external)
 	if err != nil {
 		return err
 	}
@@ -106,6 +114,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	} else {
 		fmt.Fprintln(stdout, "Admin:    none known (give an Admin a \"password\" in the seed file)")
 	}
+	if *external {
+		fmt.Fprintln(stdout, "Webhooks: delivered to any URL (-deliver-external)")
+	} else {
+		fmt.Fprintln(stdout, "Webhooks: delivered to loopback URLs only (-deliver-external for any)")
+	}
+	// Faults stays the last line: scripts read the banner up to it.
 	fmt.Fprintf(stdout, "Faults:   %s%s\n", root, convirzatest.FaultsPath)
 
 	drain := newDrainer()
@@ -142,11 +156,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 // newFake builds the fake from the files named on the command line. The
 // state file, when it exists, replaces what the seed file added; the
 // credentials printed still come from the seed.
-func newFake(seedPath, statePath, faultsPath string, loginLimit int) (*convirzatest.Fake, error) {
+func newFake(seedPath, statePath, faultsPath string, loginLimit int, external bool) (*convirzatest.Fake, error) {
 	if loginLimit < 0 {
 		return nil, fmt.Errorf("-login-limit %d is negative", loginLimit)
 	}
-	fake := convirzatest.NewFake(convirzatest.WithLoginRateLimit(loginLimit))
+	opts := []convirzatest.Option{convirzatest.WithLoginRateLimit(loginLimit)}
+	if external {
+		opts = append(opts, convirzatest.WithExternalDeliveries())
+	}
+	fake := convirzatest.NewFake(opts...)
 	if seedPath != "" {
 		data, err := os.ReadFile(seedPath)
 		if err != nil {

@@ -9,9 +9,11 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -31,7 +33,7 @@ func TestMain(m *testing.M) {
 
 // banner is what the server prints at start.
 type banner struct {
-	api, auth, faults, email, password string
+	api, auth, faults, email, password, webhooks string
 }
 
 // readBanner reads the start lines from r, then keeps draining r in the
@@ -50,6 +52,8 @@ func readBanner(t *testing.T, r io.Reader) banner {
 			b.auth = value
 		case "Admin":
 			b.email, b.password, _ = strings.Cut(value, " / ")
+		case "Webhooks":
+			b.webhooks = value
 		case "Faults":
 			b.faults = value
 		}
@@ -360,5 +364,57 @@ func TestDialable(t *testing.T) {
 		if got := dialable(a); got != want {
 			t.Errorf("%s: %s", in, got)
 		}
+	}
+}
+
+// TestRunDeliversWebhooks records a call through the binary's control API:
+// the webhook on a loopback URL gets it before POST /_mock/calls answers,
+// the one on an outside URL is recorded as refused. With -deliver-external
+// the banner says deliveries go anywhere; attempting one would leave the
+// machine, so only the flag is checked.
+func TestRunDeliversWebhooks(t *testing.T) {
+	var got atomic.Int32
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got.Add(1)
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	defer hook.Close()
+	s := start(t)
+	if !strings.Contains(s.webhooks, "loopback URLs only") {
+		t.Errorf("banner Webhooks line %q", s.webhooks)
+	}
+	c := s.client(t)
+	ctx := context.Background()
+	for _, u := range []string{hook.URL + "/hook", "https://crm.example.com/hook"} {
+		if _, err := c.Webhooks.Create(ctx, &convirza.CreateWebhookParams{Name: u, URL: u, OrgUnitID: convirzatest.SalesOrgUnitID}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res, err := http.Post(s.auth+"/_mock/calls", "application/json", strings.NewReader(`{"phone_number":"2125550141"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusCreated || got.Load() != 1 {
+		t.Fatalf("POST /_mock/calls: %d; the receiver got %d deliveries", res.StatusCode, got.Load())
+	}
+	res, err = http.Get(s.auth + "/_mock/deliveries")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var log []struct {
+		Status  int  `json:"status"`
+		Refused bool `json:"refused"`
+	}
+	if err := json.NewDecoder(res.Body).Decode(&log); err != nil {
+		t.Fatal(err)
+	}
+	if len(log) != 2 || log[0].Status != 204 || log[0].Refused || !log[1].Refused || log[1].Status != 0 {
+		t.Fatalf("deliveries %+v", log)
+	}
+
+	if ext := start(t, "-deliver-external"); !strings.Contains(ext.webhooks, "any URL") {
+		t.Errorf("banner Webhooks line with -deliver-external %q", ext.webhooks)
 	}
 }
