@@ -9,8 +9,10 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"time"
 
 	convirza "github.com/convirza-community/convirza-go"
+	"github.com/convirza-community/convirza-go/convirzatest"
 )
 
 func ExampleWebhookHandler() {
@@ -62,4 +64,40 @@ func ExampleParseWebhook() {
 	fmt.Println(ev.Trigger, ev.WebhookID, ev.Call.ID, ev.Call.Tags[0].Name)
 	// Output:
 	// pre_call 7002 880002 Qualified lead
+}
+
+func ExampleWebhookHandler_againstTheFake() {
+	// A receiver under test, on a loopback port: the fake delivers only to
+	// loopback URLs unless started with convirzatest.WithExternalDeliveries.
+	hook := convirza.WebhookHandler(func(ctx context.Context, ev *convirza.WebhookEvent) error {
+		fmt.Println(ev.Trigger, ev.Call.CallerID, ev.Call.Duration)
+		return nil
+	}, convirza.WithWebhookParam("auth_key", "s3cret"))
+	receiver := httptest.NewServer(hook)
+	defer receiver.Close()
+
+	srv := convirzatest.Start()
+	defer srv.Close()
+	client, err := convirza.NewClient(convirza.WithBaseURL(srv.URL), convirza.WithAuthBaseURL(srv.AuthURL),
+		convirza.WithCredentials(srv.AdminEmail, srv.AdminPassword))
+	if err != nil {
+		log.Fatal(err)
+	}
+	_, err = client.Webhooks.Create(context.Background(), &convirza.CreateWebhookParams{
+		Name: "receiver", URL: receiver.URL, OrgUnitID: convirzatest.SalesOrgUnitID,
+		StaticParams: []convirza.StaticParam{{FieldName: "auth_key", StaticValue: "s3cret"}},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	// The deliveries are made before SimulateCall returns.
+	if _, err := srv.SimulateCall(convirzatest.SimulatedCall{PhoneNumber: "+12125550141", Duration: 95 * time.Second}); err != nil {
+		log.Fatal(err)
+	}
+	for _, d := range srv.Deliveries() {
+		fmt.Println(d.Trigger, d.Status)
+	}
+	// Output:
+	// post_call +18015557654 1m35s
+	// post_call 204
 }
