@@ -74,9 +74,9 @@ func NewClient(opts ...Option) (*Client, error) {
 		}
 	}
 	if s.authOptionsNumber > 1 {
-		return nil, errors.New("convirza: choose one of WithToken, WithTokenSource and WithCredentials")
+		return nil, errors.New("convirza: choose one of WithToken, WithTokenSource, WithCredentials and WithStoredTokens")
 	}
-	if s.store != nil && s.email == "" {
+	if s.store != nil && s.email == "" && !s.storedTokens {
 		return nil, errors.New("convirza: WithTokenStore needs WithCredentials")
 	}
 	c := &Client{
@@ -98,7 +98,7 @@ func NewClient(opts ...Option) (*Client, error) {
 		c.tokens = &staticToken{tok: secret(s.staticToken)}
 	case s.tokenSource != nil:
 		c.tokens = &oauth2Source{ts: s.tokenSource}
-	case s.email != "":
+	case s.email != "" || s.storedTokens:
 		store := s.store
 		if store == nil {
 			store = &MemoryTokenStore{}

@@ -230,10 +230,92 @@ func (s *CallsService) List(ctx context.Context, params *ListCallsParams, opts .
 // All returns every call that params matches, fetching pages of
 // params.Limit as the loop goes. It stops at the first error, which it
 // yields.
+//
+// With a Start, the window may be longer than the 31 days one request
+// allows: All walks Start..End (End defaults to now) in the consecutive
+// windows of SplitCallsWindow, oldest first, each one paged, and yields
+// each call of a window edge once. Offset then applies to the first
+// window only. Without a Start, or with a CallID, it makes the one window
+// of List: the last 7 days by default.
 func (s *CallsService) All(ctx context.Context, params *ListCallsParams, opts ...RequestOption) iter.Seq2[Call, error] {
-	return all(ctx, params, func(ctx context.Context, p *ListCallsParams) (*Page[Call], error) {
+	list := func(ctx context.Context, p *ListCallsParams) (*Page[Call], error) {
 		return s.List(ctx, p, opts...)
-	})
+	}
+	var p ListCallsParams
+	if params != nil {
+		p = *params
+	}
+	if p.Start.IsZero() || p.CallID != 0 {
+		return all(ctx, &p, list)
+	}
+	return func(yield func(Call, error) bool) {
+		if !p.End.IsZero() && !p.End.After(p.Start) {
+			// List's own check, made here: no window would reach it.
+			yield(Call{}, invalidf("calls window: end %s must be after start %s",
+				p.End.Format(time.RFC3339), p.Start.Format(time.RFC3339)))
+			return
+		}
+		for i, w := range SplitCallsWindow(p.Start, p.End) {
+			q := p
+			q.Start, q.End = w.Start, w.End
+			if i > 0 {
+				q.Offset = 0
+			}
+			for c, err := range all(ctx, &q, list) {
+				if err == nil && !w.holds(c.Started) {
+					continue // the neighbouring window yields it
+				}
+				if !yield(c, err) || err != nil {
+					return
+				}
+			}
+		}
+	}
+}
+
+// CallsWindow is a span of the call history, Start included and End
+// excluded.
+type CallsWindow struct {
+	Start, End time.Time
+}
+
+// holds reports whether a call that started at t belongs to w. A call
+// without a start time is kept: nothing says it belongs elsewhere.
+//
+// Whether the API counts a call that starts exactly at end in the window
+// is not documented; this filter makes windows that share an edge yield
+// such a call once either way.
+func (w CallsWindow) holds(t time.Time) bool {
+	return t.IsZero() || !t.Before(w.Start) && t.Before(w.End)
+}
+
+// SplitCallsWindow splits start..end into the consecutive windows of at
+// most MaxCallsWindow that CallsService.All walks, oldest first, each one
+// starting where the one before ends. Times are made whole seconds, the
+// precision the API takes: start rounded down, end up, so no call of the
+// span is left out. A zero end means now. It returns no window when end is
+// not after start.
+//
+// Exporters that checkpoint their progress walk these windows themselves,
+// calling All for each one, and record the End of each window done.
+func SplitCallsWindow(start, end time.Time) []CallsWindow {
+	if end.IsZero() {
+		end = time.Now()
+	}
+	start = start.Truncate(time.Second)
+	if t := end.Truncate(time.Second); t.Before(end) {
+		end = t.Add(time.Second)
+	}
+	var out []CallsWindow
+	for start.Before(end) {
+		next := start.Add(MaxCallsWindow)
+		if next.After(end) {
+			next = end
+		}
+		out = append(out, CallsWindow{Start: start, End: next})
+		start = next
+	}
+	return out
 }
 
 // GetCallParams chooses the expansions of Get Call by ID.

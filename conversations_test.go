@@ -3,6 +3,7 @@ package convirza
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -10,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/convirza-community/convirza-go/convirzatest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -332,4 +334,148 @@ func TestConversationsGolden(t *testing.T) {
 	sp := decodeGolden[smsList](t, goldenData(t, "conversations/sms_list.json"))
 	require.Len(t, sp.Conversations, 1)
 	assert.Equal(t, 42, sp.Total)
+}
+
+// TestCallsAllWalksLongWindows asks All for 75 days of calls from a server
+// that counts both window edges in (the API does not say which it counts),
+// and checks the windows sent and that every call comes once.
+func TestCallsAllWalksLongWindows(t *testing.T) {
+	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	end := start.Add(75 * 24 * time.Hour)
+	// A call every 6 hours, the first at start, one exactly on each edge
+	// between windows, and one at end itself (outside the span).
+	var started []time.Time
+	for at := start; !at.After(end); at = at.Add(6 * time.Hour) {
+		started = append(started, at)
+	}
+	c, mt := newWireClient(t)
+	rec := respondWith(mt, "GET", "/conversations/calls", func(r wireRequest) (int, string) {
+		from, _ := time.Parse(time.RFC3339, r.Query.Get("start"))
+		to, _ := time.Parse(time.RFC3339, r.Query.Get("end"))
+		var in []string
+		for i, at := range started {
+			if !at.Before(from) && !at.After(to) { // both edges included
+				in = append(in, fmt.Sprintf(`{"call_id":%d,"call_started":%q}`, i+1, at.Format(time.RFC3339)))
+			}
+		}
+		var limit, offset int
+		fmt.Sscan(r.Query.Get("limit"), &limit)
+		fmt.Sscan(r.Query.Get("offset"), &offset)
+		page := in[min(offset, len(in)):min(offset+limit, len(in))]
+		return 200, envelopeJSON(fmt.Sprintf(`{"calls":[%s],"total":%d}`, strings.Join(page, ","), len(in)))
+	})
+
+	var ids []int64
+	for call, err := range c.Calls.All(context.Background(), &ListCallsParams{
+		PageParams: PageParams{Limit: 50}, Start: start, End: end,
+	}) {
+		require.NoError(t, err)
+		ids = append(ids, call.ID)
+	}
+
+	// Every call of [start, end) once: the one at end is the next span's.
+	want := make([]int64, len(started)-1)
+	for i := range want {
+		want[i] = int64(i + 1)
+	}
+	assert.ElementsMatch(t, want, ids)
+	assert.Len(t, ids, 300)
+
+	// Three windows, oldest first, each edge shared, none over 31 days,
+	// each paged with offsets from 0.
+	type window struct{ start, end string }
+	var windows []window
+	for _, r := range rec.requests() {
+		assert.Equal(t, "50", r.Query.Get("limit"))
+		w := window{r.Query.Get("start"), r.Query.Get("end")}
+		if r.Query.Get("offset") == "" {
+			windows = append(windows, w)
+		}
+	}
+	day := func(d int) string { return start.Add(time.Duration(d) * 24 * time.Hour).Format(time.RFC3339) }
+	assert.Equal(t, []window{{day(0), day(31)}, {day(31), day(62)}, {day(62), day(75)}}, windows)
+	// 125, 125 and 53 calls a window (both edges in): 3+3+2 pages.
+	assert.Equal(t, 8, rec.count())
+}
+
+func TestSplitCallsWindow(t *testing.T) {
+	start := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
+	day := 24 * time.Hour
+
+	w := SplitCallsWindow(start, start.Add(MaxCallsWindow))
+	assert.Equal(t, []CallsWindow{{start, start.Add(MaxCallsWindow)}}, w, "31 days is one window")
+
+	w = SplitCallsWindow(start, start.Add(MaxCallsWindow+time.Second))
+	require.Len(t, w, 2)
+	assert.Equal(t, CallsWindow{start.Add(MaxCallsWindow), start.Add(MaxCallsWindow + time.Second)}, w[1])
+
+	// Sub-second times widen to whole seconds: nothing of the span is lost.
+	w = SplitCallsWindow(start.Add(300*time.Millisecond), start.Add(day+700*time.Millisecond))
+	assert.Equal(t, []CallsWindow{{start, start.Add(day + time.Second)}}, w)
+
+	// A zero end is now.
+	w = SplitCallsWindow(time.Now().Add(-40*day), time.Time{})
+	require.Len(t, w, 2)
+	assert.WithinDuration(t, time.Now(), w[1].End, 2*time.Second)
+
+	assert.Empty(t, SplitCallsWindow(start, start))
+	assert.Empty(t, SplitCallsWindow(start, start.Add(-time.Hour)))
+}
+
+func TestCallsAllRefusesBadWindowsBeforeIO(t *testing.T) {
+	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for name, p := range map[string]*ListCallsParams{
+		"no limit":         {Start: start, End: start.Add(90 * 24 * time.Hour)},
+		"end before start": {PageParams: PageParams{Limit: 10}, Start: start, End: start.Add(-time.Hour)},
+		"end equals start": {PageParams: PageParams{Limit: 10}, Start: start, End: start},
+		"bad disposition":  {PageParams: PageParams{Limit: 10}, Start: start, End: start.Add(90 * 24 * time.Hour), Dispositions: []Disposition{"MISSED"}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			c, mt := newWireClient(t)
+			rec := respond(mt, "GET", "/conversations/calls", 200, envelopeJSON(`{"calls":[],"total":0}`))
+			n := 0
+			for _, err := range c.Calls.All(context.Background(), p) {
+				n++
+				assert.ErrorIs(t, err, ErrInvalidParams)
+			}
+			assert.Equal(t, 1, n, "one error, then the loop ends")
+			assert.Equal(t, 0, rec.count())
+		})
+	}
+}
+
+// TestCallsAllMatchesListWindowByWindow compares All over 70 days of the
+// fake's history with List called on each window of SplitCallsWindow.
+func TestCallsAllMatchesListWindowByWindow(t *testing.T) {
+	srv := convirzatest.NewServer(t)
+	now := srv.Fake.Now()
+	var calls []string
+	for i := range 150 {
+		at := now.Add(-time.Duration(i) * 11 * time.Hour).Truncate(time.Second)
+		calls = append(calls, fmt.Sprintf(`{"id":%d,"org_unit_id":%d,"caller_id":"+18015550100","phone_number":"+19482013920","disposition":"ANSWERED","seconds":60,"started":%q}`,
+			900000+i, convirzatest.AccountOrgUnitID, at.Format(time.RFC3339)))
+	}
+	require.NoError(t, srv.Fake.LoadSeed([]byte(`{"calls":[`+strings.Join(calls, ",")+`]}`)))
+	c := fakeClientAs(t, srv, convirzatest.AdminEmail)
+	ctx := context.Background()
+	start := now.Add(-70 * 24 * time.Hour)
+
+	var all []int64
+	for call, err := range c.Calls.All(ctx, &ListCallsParams{PageParams: PageParams{Limit: 37}, Start: start}) {
+		require.NoError(t, err)
+		all = append(all, call.ID)
+	}
+	var byWindow []int64
+	windows := SplitCallsWindow(start, time.Time{})
+	require.Len(t, windows, 3)
+	for _, w := range windows {
+		page, err := c.Calls.List(ctx, &ListCallsParams{PageParams: PageParams{Limit: 200}, Start: w.Start, End: w.End})
+		require.NoError(t, err)
+		require.False(t, page.HasMore())
+		for _, call := range page.Items {
+			byWindow = append(byWindow, call.ID)
+		}
+	}
+	assert.Equal(t, byWindow, all, "the same calls in the same order")
+	assert.GreaterOrEqual(t, len(all), 150, "every call loaded, and the built-in seed's")
 }

@@ -19,6 +19,11 @@ const maxRefreshAhead = 5 * time.Minute
 // fixed one-minute window).
 const loginBackoff = time.Minute
 
+// ErrLoginRequired is the error of a call made by a client WithStoredTokens
+// when the store holds no usable pair: log in again (convirza login) to
+// save a new one.
+var ErrLoginRequired = errors.New("convirza: login required: the token store holds no usable token pair")
+
 // errNoRenewal is what a renewal returns when the call has already made its
 // one login and its one refresh: the call then ends with the server's 401.
 var errNoRenewal = errors.New("convirza: this call has already renewed its token")
@@ -69,6 +74,9 @@ func newCredentialsSource(auth *AuthService, email, password string, store Token
 
 // String describes the source without its secrets.
 func (s *credentialsSource) String() string {
+	if s.password == "" {
+		return "convirza.storedTokens{}" // a user's store may print what it holds
+	}
 	return "convirza.credentials{email: " + s.email + ", password: <redacted>}"
 }
 
@@ -227,8 +235,12 @@ func (s *credentialsSource) dropRefreshToken(ctx context.Context, cur *Token) {
 	_ = s.store.Save(context.WithoutCancel(ctx), &t)
 }
 
-// login logs in, unless a 429 told the client to wait.
+// login logs in, unless a 429 told the client to wait, or the client was
+// made WithStoredTokens and has no password.
 func (s *credentialsSource) login(ctx context.Context) (*Token, error) {
+	if s.password == "" {
+		return nil, ErrLoginRequired
+	}
 	if wait := s.loginRefusedUntil.Sub(s.now()); s.loginRefused != nil && wait > 0 {
 		e := *s.loginRefused
 		e.RetryAfter = wait

@@ -41,6 +41,7 @@ type settings struct {
 	staticToken       string
 	tokenSource       oauth2.TokenSource
 	email, password   string
+	storedTokens      bool
 	authOptionsNumber int
 }
 
@@ -129,6 +130,26 @@ func WithTokenStore(store TokenStore) Option {
 			return errors.New("convirza: WithTokenStore: nil store")
 		}
 		s.store = store
+		return nil
+	}
+}
+
+// WithStoredTokens makes the client use the token pair kept in store (saved
+// there by a client made WithCredentials and WithTokenStore, or by the
+// convirza command's login) and keep it fresh by refreshing it, under the
+// rules of WithCredentials. It never logs in, since it has no password:
+// when the store holds no pair, or its refresh token is dead and the access
+// token stale, calls fail with an error matching ErrLoginRequired.
+//
+// It suits tools that keep a login between runs without keeping the
+// password, as the convirza command does.
+func WithStoredTokens(store TokenStore) Option {
+	return func(s *settings) error {
+		if store == nil {
+			return errors.New("convirza: WithStoredTokens: nil store")
+		}
+		s.store, s.storedTokens = store, true
+		s.authOptionsNumber++
 		return nil
 	}
 }

@@ -428,3 +428,54 @@ func TestRefusedTokenWithWaitersRefreshesOnce(t *testing.T) {
 	assert.Equal(t, 1, srv.count(refreshRoute))
 	assert.Zero(t, srv.count(loginRoute))
 }
+
+// TestStoredTokensNeverLogIn runs a client made WithStoredTokens on an empty
+// store, on a stale pair, and on a pair whose refresh token is dead: it
+// refreshes when it can, and otherwise asks for a login without sending one.
+func TestStoredTokensNeverLogIn(t *testing.T) {
+	stale := &Token{AccessToken: "stale-access", RefreshToken: "refresh-0", Expiry: time.Now().Add(-time.Minute)}
+	for _, tc := range []struct {
+		name           string
+		stored         *Token
+		refresh        http.HandlerFunc
+		wantErr        error
+		wantRefreshes  int
+		wantGets       int
+		wantStoredPair string // the refresh token left in the store
+	}{
+		{"empty store", nil, loginOK, ErrLoginRequired, 0, 0, ""},
+		{"stale pair", stale, answer(200, tokenJSON("fresh-access", "refresh-1", time.Now().Add(time.Hour))), nil, 1, 1, "refresh-1"},
+		{"dead refresh token", stale, answer(401, `{"message":"invalid refresh token"}`), ErrLoginRequired, 1, 0, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := newCountingServer(t, false, map[string]http.HandlerFunc{
+				loginRoute: loginOK, refreshRoute: tc.refresh, getRoute: okUser,
+			})
+			store := &MemoryTokenStore{}
+			if tc.stored != nil {
+				require.NoError(t, store.Save(context.Background(), tc.stored))
+			}
+			c := clientOn(t, srv, WithStoredTokens(store))
+			_, err := c.Users.Get(context.Background(), 1)
+			if tc.wantErr != nil {
+				require.ErrorIs(t, err, tc.wantErr)
+			} else {
+				require.NoError(t, err)
+				assert.Equal(t, "Bearer fresh-access", srv.seen[getRoute][0].Header.Get("Authorization"))
+			}
+			assert.Zero(t, srv.count(loginRoute), "no password, no login")
+			assert.Equal(t, tc.wantRefreshes, srv.count(refreshRoute))
+			assert.Equal(t, tc.wantGets, srv.count(getRoute))
+			saved, err := store.Load(context.Background())
+			require.NoError(t, err)
+			if tc.stored != nil {
+				assert.Equal(t, tc.wantStoredPair, saved.RefreshToken)
+			}
+		})
+	}
+
+	_, err := NewClient(WithStoredTokens(&MemoryTokenStore{}), WithCredentials(testEmail, testPassword))
+	assert.ErrorContains(t, err, "choose one of")
+	_, err = NewClient(WithStoredTokens(nil))
+	assert.Error(t, err)
+}
