@@ -3,26 +3,24 @@ package main
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
+	"fmt"
 	"io"
-	"net"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"testing"
-	"time"
 
 	convirza "github.com/convirza-community/convirza-go"
 	"github.com/convirza-community/convirza-go/convirzatest"
+	"github.com/convirza-community/convirza-go/internal/mockserver"
 )
 
 // TestMain lets a test start this binary: the test binary runs main when
-// CONVIRZA_MOCK_AS_MAIN is set (see signal_test.go).
+// CONVIRZA_MOCK_AS_MAIN is set (see signal_test.go). The server itself is
+// tested in internal/mockserver; the tests here are of the process: its
+// signals, exit status and error messages.
 func TestMain(m *testing.M) {
 	if os.Getenv("CONVIRZA_MOCK_AS_MAIN") == "1" {
 		main()
@@ -33,7 +31,7 @@ func TestMain(m *testing.M) {
 
 // banner is what the server prints at start.
 type banner struct {
-	api, auth, faults, email, password, webhooks string
+	api, auth, faults, email, password string
 }
 
 // readBanner reads the start lines from r, then keeps draining r in the
@@ -52,8 +50,6 @@ func readBanner(t *testing.T, r io.Reader) banner {
 			b.auth = value
 		case "Admin":
 			b.email, b.password, _ = strings.Cut(value, " / ")
-		case "Webhooks":
-			b.webhooks = value
 		case "Faults":
 			b.faults = value
 		}
@@ -65,43 +61,9 @@ func readBanner(t *testing.T, r io.Reader) banner {
 	return b
 }
 
-// server is run in this process.
+// server is the command running as its own process.
 type server struct {
 	banner
-	cancel context.CancelFunc
-	done   chan error
-}
-
-func start(t *testing.T, args ...string) *server {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	pr, pw := io.Pipe()
-	s := &server{cancel: cancel, done: make(chan error, 1)}
-	go func() {
-		err := run(ctx, append([]string{"-addr", "127.0.0.1:0"}, args...), pw, io.Discard)
-		_ = pw.CloseWithError(io.EOF)
-		s.done <- err
-	}()
-	s.banner = readBanner(t, pr)
-	t.Cleanup(func() {
-		cancel()
-		<-s.done
-	})
-	return s
-}
-
-// stop cancels the server as a signal would and returns run's error.
-func (s *server) stop(t *testing.T) error {
-	t.Helper()
-	s.cancel()
-	select {
-	case err := <-s.done:
-		s.done <- err // for the cleanup
-		return err
-	case <-time.After(20 * time.Second):
-		t.Fatal("run did not return")
-		return nil
-	}
 }
 
 func (s *server) client(t *testing.T) *convirza.Client {
@@ -114,307 +76,39 @@ func (s *server) client(t *testing.T) *convirza.Client {
 	return c
 }
 
-func writeFile(t *testing.T, name, content string) string {
-	t.Helper()
-	p := filepath.Join(t.TempDir(), name)
-	if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
 func newUser(email string) *convirza.CreateUserParams {
 	return &convirza.CreateUserParams{Email: email, FirstName: "Ada", LastName: "Byron",
 		OrgUnitID: convirzatest.SalesOrgUnitID, Role: convirza.RoleStandard}
 }
 
-// TestRunSeedStateAndShutdown seeds a server, creates a user, stops the
-// server while a create is in flight (held by a latency fault), and checks
-// that the create got its answer, that the state file holds both users, and
-// that a new server started on the state file serves them.
-func TestRunSeedStateAndShutdown(t *testing.T) {
-	ctx := context.Background()
-	seed := writeFile(t, "seed.json", `{"org_units":[{"id":3001,"name":"Initech"}],
-		"users":[{"id":4001,"email":"bill@initech.example","password":"TPS-1","first_name":"Bill",
-		"last_name":"Lumbergh","org_unit_id":3001,"role_id":1}]}`)
-	state := filepath.Join(t.TempDir(), "state.json")
-	s := start(t, "-seed", seed, "-state", state)
-	if s.email != convirzatest.AdminEmail || s.password != convirzatest.SeedPassword ||
-		!strings.HasSuffix(s.api, "/v3") || s.auth+"/v3" != s.api || s.faults != s.auth+convirzatest.FaultsPath {
-		t.Fatalf("banner %+v", s.banner)
-	}
-	c := s.client(t)
-	first, err := c.Users.Create(ctx, newUser("first@acme.example"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	bill, err := convirza.NewClient(convirza.WithBaseURL(s.api), convirza.WithAuthBaseURL(s.auth),
-		convirza.WithCredentials("bill@initech.example", "TPS-1"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if p, err := bill.Auth.Profile(ctx); err != nil || p.OrgUnitID != 3001 {
-		t.Fatalf("seeded user: %+v %v", p, err)
-	}
-
-	// Hold the next create in flight, then stop the server.
-	post(t, s.faults, `{"method":"POST","path":"/v3/users","times":1,"latency":"1h"}`)
-	type result struct {
-		created *convirza.Created
-		err     error
-	}
-	inFlight := make(chan result, 1)
-	go func() {
-		created, err := c.Users.Create(ctx, newUser("in-flight@acme.example"))
-		inFlight <- result{created, err}
-	}()
-	for len(listFaults(t, s.faults)) > 0 { // the fault is used up once the request holds it
-		time.Sleep(5 * time.Millisecond)
-	}
-	if err := s.stop(t); err != nil {
-		t.Fatal(err)
-	}
-	got := <-inFlight
-	if got.err != nil || got.created.ID <= first.ID {
-		t.Fatalf("the request in flight: %+v, %v", got.created, got.err)
-	}
-
-	data, err := os.ReadFile(state)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var saved struct {
-		Users map[string]struct {
-			Email string `json:"email"`
-		} `json:"users"`
-	}
-	if err := json.Unmarshal(data, &saved); err != nil {
-		t.Fatal(err)
-	}
-	emails := map[string]bool{}
-	for _, u := range saved.Users {
-		emails[u.Email] = true
-	}
-	for _, e := range []string{"first@acme.example", "in-flight@acme.example", "bill@initech.example", convirzatest.AdminEmail} {
-		if !emails[e] {
-			t.Errorf("state file lacks %s", e)
-		}
-	}
-
-	// A new server on the same state file serves the same data.
-	s2 := start(t, "-state", state)
-	c2 := s2.client(t)
-	u, err := c2.Users.Get(ctx, got.created.ID)
-	if err != nil || u.Email != "in-flight@acme.example" {
-		t.Fatalf("after restart: %+v %v", u, err)
-	}
-	next, err := c2.Users.Create(ctx, newUser("next@acme.example"))
-	if err != nil || next.ID <= got.created.ID {
-		t.Fatalf("ids after restart: %+v %v", next, err)
-	}
-	if err := s2.stop(t); err != nil {
-		t.Fatal(err)
-	}
-	if entries, _ := os.ReadDir(filepath.Dir(state)); len(entries) != 1 {
-		t.Errorf("temporary files left: %v", entries)
-	}
-}
-
-func post(t *testing.T, url, body string) {
-	t.Helper()
-	res, err := http.Post(url, "application/json", strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	if res.StatusCode != http.StatusCreated {
-		b, _ := io.ReadAll(res.Body)
-		t.Fatalf("POST %s: %d %s", url, res.StatusCode, b)
-	}
-}
-
-func listFaults(t *testing.T, url string) []convirzatest.Fault {
-	t.Helper()
-	res, err := http.Get(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	var faults []convirzatest.Fault
-	if err := json.NewDecoder(res.Body).Decode(&faults); err != nil {
-		t.Fatal(err)
-	}
-	return faults
-}
-
-func TestRunFaultsFileAndLoginLimit(t *testing.T) {
-	faults := writeFile(t, "faults.json", `[
-		{"method":"GET","path":"/v3/users/*","times":1,"status":503,"retry_after":"0"},
-		{"path":"/v3/auth/profile","latency":"5ms"}]`)
-	s := start(t, "-faults", faults, "-login-limit", "0")
-	if got := listFaults(t, s.faults); len(got) != 2 || got[0].Status != 503 || got[1].Latency != 5*time.Millisecond {
-		t.Fatalf("faults %+v", got)
-	}
-	c, err := convirza.NewClient(convirza.WithBaseURL(s.api), convirza.WithAuthBaseURL(s.auth),
-		convirza.WithCredentials(s.email, s.password), convirza.WithRetryBackoff(0, time.Millisecond))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := c.Users.Get(context.Background(), convirzatest.StandardUserID); err != nil {
-		t.Fatalf("a 503 is retried: %v", err)
-	}
-	// -login-limit 0: many logins in a minute are fine.
-	for range 12 {
-		if _, err := c.Auth.Login(context.Background(), s.email, s.password); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := s.stop(t); err != nil {
-		t.Fatal(err)
-	}
-}
-
-func TestRunRefusesBadInput(t *testing.T) {
-	bad := writeFile(t, "bad.json", `{"users":[{"id":1}]}`)
-	badState := writeFile(t, "state.json", `{"version":99}`)
-	badFaults := writeFile(t, "faults.json", `[{"status":200}]`)
-	notArray := writeFile(t, "faults2.json", `{"status":500}`)
-	busy, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer busy.Close()
-	for name, args := range map[string][]string{
-		"unknown flag":         {"-port", "1"},
-		"extra argument":       {"now"},
-		"missing seed":         {"-seed", filepath.Join(t.TempDir(), "none.json")},
-		"bad seed":             {"-seed", bad},
-		"bad state":            {"-state", badState},
-		"state is a directory": {"-state", t.TempDir()},
-		"bad fault":            {"-faults", badFaults},
-		"faults not an array":  {"-faults", notArray},
-		"missing faults":       {"-faults", filepath.Join(t.TempDir(), "none.json")},
-		"negative login limit": {"-login-limit", "-1"},
-		"address in use":       {"-addr", busy.Addr().String()},
-		"bad address":          {"-addr", "nowhere:-1"},
+// TestExitCode checks the status and message main gives each kind of
+// error Run returns, on every platform (TestExitCodes runs the binary, on
+// Unix only).
+func TestExitCode(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "none.json")
+	for _, tc := range []struct {
+		args   []string
+		want   int
+		stderr string // prefix of what exitCode prints
+	}{
+		{[]string{"-h"}, 0, ""},
+		{[]string{"--help"}, 0, ""},
+		{[]string{"-nope"}, 2, ""},
+		{[]string{"now"}, 2, ""},
+		{[]string{"-seed", missing}, 1, "convirza-mock: open " + missing},
 	} {
-		var out strings.Builder
-		err := run(context.Background(), args, &out, io.Discard)
-		if err == nil {
-			t.Errorf("%s: no error", name)
-		}
-		if out.Len() > 0 {
-			t.Errorf("%s: printed %q", name, out.String())
+		err := mockserver.Run(context.Background(), "convirza-mock", tc.args, io.Discard, io.Discard)
+		var stderr strings.Builder
+		got := exitCode(err, &stderr)
+		if got != tc.want || !strings.HasPrefix(stderr.String(), tc.stderr) || (tc.stderr == "") != (stderr.Len() == 0) {
+			t.Errorf("%q: exit %d, stderr %q; want %d, %q", tc.args, got, stderr.String(), tc.want, tc.stderr)
 		}
 	}
-	if data, _ := os.ReadFile(badState); string(data) != `{"version":99}` {
-		t.Error("a state file that failed to load was overwritten")
+	var stderr strings.Builder
+	if got := exitCode(fmt.Errorf("wrapped: %w", flag.ErrHelp), &stderr); got != 0 || stderr.Len() > 0 {
+		t.Errorf("wrapped help: %d %q", got, stderr.String())
 	}
-	var usage strings.Builder
-	err = run(context.Background(), []string{"-h"}, io.Discard, &usage)
-	if !errors.Is(err, flag.ErrHelp) || !strings.Contains(usage.String(), "-seed file") {
-		t.Errorf("-h: %v %q", err, usage.String())
-	}
-	if err := run(context.Background(), []string{"-x"}, io.Discard, io.Discard); !errors.As(err, new(usageError)) {
-		t.Errorf("bad flag: %v", err)
-	}
-}
-
-// TestShutdownTimeout stops a server whose request in flight outlasts
-// -shutdown-timeout: the request is cut, run says so, and the state is
-// still saved.
-func TestShutdownTimeout(t *testing.T) {
-	state := filepath.Join(t.TempDir(), "state.json")
-	s := start(t, "-state", state, "-shutdown-timeout", "50ms")
-	// A request whose body never ends holds the server past the timeout. A
-	// fault with no visible effect on it tells when the handler has it.
-	post(t, s.faults, `{"method":"POST","path":"/v3/users","times":1,"expire_token":true}`)
-	conn, err := net.Dial("tcp", strings.TrimPrefix(s.auth, "http://"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	if _, err := io.WriteString(conn, "POST /v3/users HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"+
-		"Content-Length: 1000\r\n\r\n{\"username\":"); err != nil {
-		t.Fatal(err)
-	}
-	for len(listFaults(t, s.faults)) > 0 {
-		time.Sleep(5 * time.Millisecond)
-	}
-	err = s.stop(t)
-	if err == nil || !strings.Contains(err.Error(), "cut") {
-		t.Errorf("err %v", err)
-	}
-	if _, serr := os.Stat(state); serr != nil {
-		t.Error(serr)
-	}
-}
-
-func TestDialable(t *testing.T) {
-	for in, want := range map[string]string{
-		"0.0.0.0:8089":    "127.0.0.1:8089",
-		"[::]:8089":       "127.0.0.1:8089",
-		"127.0.0.1:8089":  "127.0.0.1:8089",
-		"192.0.2.10:8089": "192.0.2.10:8089",
-	} {
-		a, err := net.ResolveTCPAddr("tcp", in)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got := dialable(a); got != want {
-			t.Errorf("%s: %s", in, got)
-		}
-	}
-}
-
-// TestRunDeliversWebhooks records a call through the binary's control API:
-// the webhook on a loopback URL gets it before POST /_mock/calls answers,
-// the one on an outside URL is recorded as refused. With -deliver-external
-// the banner says deliveries go anywhere; attempting one would leave the
-// machine, so only the flag is checked.
-func TestRunDeliversWebhooks(t *testing.T) {
-	var got atomic.Int32
-	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		got.Add(1)
-		w.WriteHeader(http.StatusNoContent)
-	}))
-	defer hook.Close()
-	s := start(t)
-	if !strings.Contains(s.webhooks, "loopback URLs only") {
-		t.Errorf("banner Webhooks line %q", s.webhooks)
-	}
-	c := s.client(t)
-	ctx := context.Background()
-	for _, u := range []string{hook.URL + "/hook", "https://crm.example.com/hook"} {
-		if _, err := c.Webhooks.Create(ctx, &convirza.CreateWebhookParams{Name: u, URL: u, OrgUnitID: convirzatest.SalesOrgUnitID}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	res, err := http.Post(s.auth+"/_mock/calls", "application/json", strings.NewReader(`{"phone_number":"2125550141"}`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	res.Body.Close()
-	if res.StatusCode != http.StatusCreated || got.Load() != 1 {
-		t.Fatalf("POST /_mock/calls: %d; the receiver got %d deliveries", res.StatusCode, got.Load())
-	}
-	res, err = http.Get(s.auth + "/_mock/deliveries")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	var log []struct {
-		Status  int  `json:"status"`
-		Refused bool `json:"refused"`
-	}
-	if err := json.NewDecoder(res.Body).Decode(&log); err != nil {
-		t.Fatal(err)
-	}
-	if len(log) != 2 || log[0].Status != 204 || log[0].Refused || !log[1].Refused || log[1].Status != 0 {
-		t.Fatalf("deliveries %+v", log)
-	}
-
-	if ext := start(t, "-deliver-external"); !strings.Contains(ext.webhooks, "any URL") {
-		t.Errorf("banner Webhooks line with -deliver-external %q", ext.webhooks)
+	if got := exitCode(errors.New("listen: address in use"), &stderr); got != 1 || stderr.String() != "convirza-mock: listen: address in use\n" {
+		t.Errorf("other error: %d %q", got, stderr.String())
 	}
 }

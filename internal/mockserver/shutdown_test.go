@@ -1,4 +1,4 @@
-package main
+package mockserver
 
 import (
 	"bytes"
@@ -20,7 +20,7 @@ import (
 )
 
 // TestShutdownUnderLoadAnswersEveryRequestItRead stops the server (as
-// SIGINT or SIGTERM do: run's context ends) while clients keep creating
+// SIGINT or SIGTERM do: Run's context ends) while clients keep creating
 // users over kept-alive connections, in many rounds. In every round, each
 // user the state file holds got its 201 at the client: no request was read
 // and applied without its whole reply. Meanwhile new connections are dialled
@@ -78,7 +78,7 @@ func shutdownRound(t *testing.T, round, clients int) {
 	dials := make(chan error, 1)
 	go func() { dials <- dialUntilRefused(s, tok) }()
 	if err := s.stop(t); err != nil {
-		t.Errorf("run: %v", err)
+		t.Errorf("Run: %v", err)
 	}
 	wg.Wait()
 	if err := <-dials; err != nil {
