@@ -18,6 +18,7 @@ func newCallsCmd(e *env, g *globals) *cobra.Command {
 		Example: `  convirza calls export --from 2026-01-01 --to 2026-03-31 --out q1.ndjson
   convirza calls export --from 2026-01-01 -o csv --out calls.csv --recordings-dir audio --resume`,
 		Args: usageArgs(cobra.NoArgs),
+		RunE: showHelp,
 	}
 	cmd.AddCommand(newExportCmd(e, g))
 	return cmd

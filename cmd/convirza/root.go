@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 )
@@ -18,7 +19,12 @@ func run(ctx context.Context, args []string, e *env) int {
 		return 0
 	}
 	if !errors.As(err, new(reportedError)) {
-		fmt.Fprintln(e.stderr, "convirza:", explain(err))
+		// The SDK's errors name it already.
+		msg := explain(err).Error()
+		if !strings.HasPrefix(msg, "convirza: ") {
+			msg = "convirza: " + msg
+		}
+		fmt.Fprintln(e.stderr, msg)
 	}
 	if errors.As(err, new(usageError)) {
 		return 2
@@ -46,6 +52,9 @@ Exit status: 0 on success, 1 on failure, 2 on a bad command line.`,
   convirza api GET /users/list -q limit=5
   convirza calls export --from 2026-01-01 --to 2026-06-30 -o csv --out calls.csv`,
 		Args:          usageArgs(cobra.NoArgs),
+		// Runnable, so that an unknown command is refused (exit status 2)
+		// rather than answered with the help.
+		RunE: showHelp,
 		SilenceErrors: true,
 		SilenceUsage:  true,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
@@ -92,3 +101,6 @@ func usageArgs(check cobra.PositionalArgs) cobra.PositionalArgs {
 		return nil
 	}
 }
+
+// showHelp is the action of a command that only groups others.
+func showHelp(cmd *cobra.Command, _ []string) error { return cmd.Help() }
