@@ -51,10 +51,10 @@ Exit status: 0 on success, 1 on failure, 2 on a bad command line.`,
 		Example: `  convirza login
   convirza api GET /users/list -q limit=5
   convirza calls export --from 2026-01-01 --to 2026-06-30 -o csv --out calls.csv`,
-		Args:          usageArgs(cobra.NoArgs),
+		Args: usageArgs(cobra.NoArgs),
 		// Runnable, so that an unknown command is refused (exit status 2)
 		// rather than answered with the help.
-		RunE: showHelp,
+		RunE:          showHelp,
 		SilenceErrors: true,
 		SilenceUsage:  true,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
