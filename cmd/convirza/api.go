@@ -45,7 +45,7 @@ An error answer prints the server's message and request id, and the
 command exits with status 1.`,
 		Example: `  convirza api GET /users/list -q limit=5
   convirza api GET /conversations/calls -q start=2026-01-01T00:00:00Z -q end=2026-01-31T00:00:00Z --paginate -o ndjson
-  echo '{"tag_name":"VIP"}' | convirza api POST /tags --input -`,
+  echo '{"tag_name":"VIP","org_unit_id":1001}' | convirza api POST /tag --input -`,
 		Args: usageArgs(cobra.ExactArgs(2)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			method := strings.ToUpper(args[0])
