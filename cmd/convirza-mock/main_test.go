@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"flag"
@@ -30,32 +29,15 @@ func TestMain(m *testing.M) {
 }
 
 // banner is what the server prints at start.
-type banner struct {
-	api, auth, faults, email, password string
-}
+type banner = mockserver.Banner
 
 // readBanner reads the start lines from r, then keeps draining r in the
 // background so the server never blocks on its output.
 func readBanner(t *testing.T, r io.Reader) banner {
 	t.Helper()
-	sc := bufio.NewScanner(r)
-	var b banner
-	for b.faults == "" && sc.Scan() {
-		key, value, _ := strings.Cut(sc.Text(), ":")
-		value = strings.TrimSpace(value)
-		switch key {
-		case "API URL":
-			b.api = value
-		case "Auth URL":
-			b.auth = value
-		case "Admin":
-			b.email, b.password, _ = strings.Cut(value, " / ")
-		case "Faults":
-			b.faults = value
-		}
-	}
-	if b.faults == "" {
-		t.Fatalf("no banner: %v", sc.Err())
+	b, err := mockserver.ReadBanner(r)
+	if err != nil {
+		t.Fatal(err)
 	}
 	go func() { _, _ = io.Copy(io.Discard, r) }()
 	return b
@@ -68,8 +50,8 @@ type server struct {
 
 func (s *server) client(t *testing.T) *convirza.Client {
 	t.Helper()
-	c, err := convirza.NewClient(convirza.WithBaseURL(s.api), convirza.WithAuthBaseURL(s.auth),
-		convirza.WithCredentials(s.email, s.password))
+	c, err := convirza.NewClient(convirza.WithBaseURL(s.API), convirza.WithAuthBaseURL(s.Auth),
+		convirza.WithCredentials(s.Email, s.Password))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -65,6 +65,15 @@ func (g *globals) options() []convirza.Option {
 	return opts
 }
 
+// tokenClient is a client without a login, for the token calls.
+func (g *globals) tokenClient() (*convirza.Client, error) {
+	c, err := convirza.NewClient(g.options()...)
+	if err != nil {
+		return nil, usageError{err}
+	}
+	return c, nil
+}
+
 // client is a client that uses the profile's stored login.
 func (g *globals) client(e *env) (*convirza.Client, error) {
 	store, err := g.tokenStore(e)

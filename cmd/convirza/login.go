@@ -39,9 +39,9 @@ pair, and the old one is revoked.`,
 			if err != nil {
 				return err
 			}
-			c, err := convirza.NewClient(g.options()...)
+			c, err := g.tokenClient()
 			if err != nil {
-				return usageError{err}
+				return err
 			}
 			ctx := cmd.Context()
 			old, _ := store.Load(ctx) // an unreadable file is replaced anyway
@@ -79,9 +79,9 @@ until they expire, and the command fails (exit status 1) to say so.`,
 			if err != nil {
 				return err
 			}
-			c, err := convirza.NewClient(g.options()...)
+			c, err := g.tokenClient()
 			if err != nil {
-				return usageError{err}
+				return err
 			}
 			ctx := cmd.Context()
 			// Under the store's lock, so that no other command refreshes

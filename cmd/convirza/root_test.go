@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"io"
 	"net/http"
@@ -9,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/convirza-community/convirza-go/internal/mockserver"
 	"github.com/spf13/cobra"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -83,18 +83,11 @@ func TestMockServesTheFake(t *testing.T) {
 		done <- run(ctx, []string{"mock", "-addr", "127.0.0.1:0", "-login-limit", "0"}, e)
 		stdoutW.Close()
 	}()
-	banner := bufio.NewScanner(stdoutR)
-	var apiURL string
-	for banner.Scan() {
-		if u, ok := strings.CutPrefix(banner.Text(), "API URL:  "); ok {
-			apiURL = u
-			break
-		}
-	}
-	require.NotEmpty(t, apiURL)
+	banner, err := mockserver.ReadBanner(stdoutR)
+	require.NoError(t, err)
 	go func() { _, _ = io.Copy(io.Discard, stdoutR) }()
 
-	resp, err := http.Get(apiURL + "/users/list")
+	resp, err := http.Get(banner.API + "/users/list")
 	require.NoError(t, err)
 	resp.Body.Close()
 	assert.Equal(t, http.StatusUnauthorized, resp.StatusCode, "the fake's API, without a token")

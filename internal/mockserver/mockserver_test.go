@@ -1,7 +1,6 @@
 package mockserver
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -22,34 +21,15 @@ import (
 )
 
 // banner is what the server prints at start.
-type banner struct {
-	api, auth, faults, email, password, webhooks string
-}
+type banner = Banner
 
 // readBanner reads the start lines from r, then keeps draining r in the
 // background so the server never blocks on its output.
 func readBanner(t *testing.T, r io.Reader) banner {
 	t.Helper()
-	sc := bufio.NewScanner(r)
-	var b banner
-	for b.faults == "" && sc.Scan() {
-		key, value, _ := strings.Cut(sc.Text(), ":")
-		value = strings.TrimSpace(value)
-		switch key {
-		case "API URL":
-			b.api = value
-		case "Auth URL":
-			b.auth = value
-		case "Admin":
-			b.email, b.password, _ = strings.Cut(value, " / ")
-		case "Webhooks":
-			b.webhooks = value
-		case "Faults":
-			b.faults = value
-		}
-	}
-	if b.faults == "" {
-		t.Fatalf("no banner: %v", sc.Err())
+	b, err := ReadBanner(r)
+	if err != nil {
+		t.Fatal(err)
 	}
 	go func() { _, _ = io.Copy(io.Discard, r) }()
 	return b
@@ -96,8 +76,8 @@ func (s *server) stop(t *testing.T) error {
 
 func (s *server) client(t *testing.T) *convirza.Client {
 	t.Helper()
-	c, err := convirza.NewClient(convirza.WithBaseURL(s.api), convirza.WithAuthBaseURL(s.auth),
-		convirza.WithCredentials(s.email, s.password))
+	c, err := convirza.NewClient(convirza.WithBaseURL(s.API), convirza.WithAuthBaseURL(s.Auth),
+		convirza.WithCredentials(s.Email, s.Password))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,8 +109,8 @@ func TestRunSeedStateAndShutdown(t *testing.T) {
 		"last_name":"Lumbergh","org_unit_id":3001,"role_id":1}]}`)
 	state := filepath.Join(t.TempDir(), "state.json")
 	s := start(t, "-seed", seed, "-state", state)
-	if s.email != convirzatest.AdminEmail || s.password != convirzatest.SeedPassword ||
-		!strings.HasSuffix(s.api, "/v3") || s.auth+"/v3" != s.api || s.faults != s.auth+convirzatest.FaultsPath {
+	if s.Email != convirzatest.AdminEmail || s.Password != convirzatest.SeedPassword ||
+		!strings.HasSuffix(s.API, "/v3") || s.Auth+"/v3" != s.API || s.Faults != s.Auth+convirzatest.FaultsPath {
 		t.Fatalf("banner %+v", s.banner)
 	}
 	c := s.client(t)
@@ -138,7 +118,7 @@ func TestRunSeedStateAndShutdown(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	bill, err := convirza.NewClient(convirza.WithBaseURL(s.api), convirza.WithAuthBaseURL(s.auth),
+	bill, err := convirza.NewClient(convirza.WithBaseURL(s.API), convirza.WithAuthBaseURL(s.Auth),
 		convirza.WithCredentials("bill@initech.example", "TPS-1"))
 	if err != nil {
 		t.Fatal(err)
@@ -148,7 +128,7 @@ func TestRunSeedStateAndShutdown(t *testing.T) {
 	}
 
 	// Hold the next create in flight, then stop the server.
-	post(t, s.faults, `{"method":"POST","path":"/v3/users","times":1,"latency":"1h"}`)
+	post(t, s.Faults, `{"method":"POST","path":"/v3/users","times":1,"latency":"1h"}`)
 	type result struct {
 		created *convirza.Created
 		err     error
@@ -158,7 +138,7 @@ func TestRunSeedStateAndShutdown(t *testing.T) {
 		created, err := c.Users.Create(ctx, newUser("in-flight@acme.example"))
 		inFlight <- result{created, err}
 	}()
-	for len(listFaults(t, s.faults)) > 0 { // the fault is used up once the request holds it
+	for len(listFaults(t, s.Faults)) > 0 { // the fault is used up once the request holds it
 		time.Sleep(5 * time.Millisecond)
 	}
 	if err := s.stop(t); err != nil {
@@ -242,11 +222,11 @@ func TestRunFaultsFileAndLoginLimit(t *testing.T) {
 		{"method":"GET","path":"/v3/users/*","times":1,"status":503,"retry_after":"0"},
 		{"path":"/v3/auth/profile","latency":"5ms"}]`)
 	s := start(t, "-faults", faults, "-login-limit", "0")
-	if got := listFaults(t, s.faults); len(got) != 2 || got[0].Status != 503 || got[1].Latency != 5*time.Millisecond {
+	if got := listFaults(t, s.Faults); len(got) != 2 || got[0].Status != 503 || got[1].Latency != 5*time.Millisecond {
 		t.Fatalf("faults %+v", got)
 	}
-	c, err := convirza.NewClient(convirza.WithBaseURL(s.api), convirza.WithAuthBaseURL(s.auth),
-		convirza.WithCredentials(s.email, s.password), convirza.WithRetryBackoff(0, time.Millisecond))
+	c, err := convirza.NewClient(convirza.WithBaseURL(s.API), convirza.WithAuthBaseURL(s.Auth),
+		convirza.WithCredentials(s.Email, s.Password), convirza.WithRetryBackoff(0, time.Millisecond))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -255,7 +235,7 @@ func TestRunFaultsFileAndLoginLimit(t *testing.T) {
 	}
 	// -login-limit 0: many logins in a minute are fine.
 	for range 12 {
-		if _, err := c.Auth.Login(context.Background(), s.email, s.password); err != nil {
+		if _, err := c.Auth.Login(context.Background(), s.Email, s.Password); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -318,8 +298,8 @@ func TestShutdownTimeout(t *testing.T) {
 	s := start(t, "-state", state, "-shutdown-timeout", "50ms")
 	// A request whose body never ends holds the server past the timeout. A
 	// fault with no visible effect on it tells when the handler has it.
-	post(t, s.faults, `{"method":"POST","path":"/v3/users","times":1,"expire_token":true}`)
-	conn, err := net.Dial("tcp", strings.TrimPrefix(s.auth, "http://"))
+	post(t, s.Faults, `{"method":"POST","path":"/v3/users","times":1,"expire_token":true}`)
+	conn, err := net.Dial("tcp", strings.TrimPrefix(s.Auth, "http://"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -328,7 +308,7 @@ func TestShutdownTimeout(t *testing.T) {
 		"Content-Length: 1000\r\n\r\n{\"username\":"); err != nil {
 		t.Fatal(err)
 	}
-	for len(listFaults(t, s.faults)) > 0 {
+	for len(listFaults(t, s.Faults)) > 0 {
 		time.Sleep(5 * time.Millisecond)
 	}
 	err = s.stop(t)
@@ -370,8 +350,8 @@ func TestRunDeliversWebhooks(t *testing.T) {
 	}))
 	defer hook.Close()
 	s := start(t)
-	if !strings.Contains(s.webhooks, "loopback URLs only") {
-		t.Errorf("banner Webhooks line %q", s.webhooks)
+	if !strings.Contains(s.Webhooks, "loopback URLs only") {
+		t.Errorf("banner Webhooks line %q", s.Webhooks)
 	}
 	c := s.client(t)
 	ctx := context.Background()
@@ -380,7 +360,7 @@ func TestRunDeliversWebhooks(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	res, err := http.Post(s.auth+"/_mock/calls", "application/json", strings.NewReader(`{"phone_number":"2125550141"}`))
+	res, err := http.Post(s.Auth+"/_mock/calls", "application/json", strings.NewReader(`{"phone_number":"2125550141"}`))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -388,7 +368,7 @@ func TestRunDeliversWebhooks(t *testing.T) {
 	if res.StatusCode != http.StatusCreated || got.Load() != 1 {
 		t.Fatalf("POST /_mock/calls: %d; the receiver got %d deliveries", res.StatusCode, got.Load())
 	}
-	res, err = http.Get(s.auth + "/_mock/deliveries")
+	res, err = http.Get(s.Auth + "/_mock/deliveries")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -404,8 +384,8 @@ func TestRunDeliversWebhooks(t *testing.T) {
 		t.Fatalf("deliveries %+v", log)
 	}
 
-	if ext := start(t, "-deliver-external"); !strings.Contains(ext.webhooks, "any URL") {
-		t.Errorf("banner Webhooks line with -deliver-external %q", ext.webhooks)
+	if ext := start(t, "-deliver-external"); !strings.Contains(ext.Webhooks, "any URL") {
+		t.Errorf("banner Webhooks line with -deliver-external %q", ext.Webhooks)
 	}
 }
 

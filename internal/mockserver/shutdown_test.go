@@ -60,7 +60,7 @@ func shutdownRound(t *testing.T, round, clients int) {
 			defer tr.CloseIdleConnections()
 			hc := &http.Client{Transport: tr, Timeout: 20 * time.Second}
 			for i := range 1000 { // bounded; the loop ends when the server is gone
-				o := create(hc, s.api, tok, fmt.Sprintf("r%d-c%d-%d@acme.example", round, c, i))
+				o := create(hc, s.API, tok, fmt.Sprintf("r%d-c%d-%d@acme.example", round, c, i))
 				mu.Lock()
 				outcomes = append(outcomes, o)
 				mu.Unlock()
@@ -121,8 +121,8 @@ func shutdownRound(t *testing.T, round, clients int) {
 // login returns an access token for the seeded Admin.
 func login(t *testing.T, s *server) string {
 	t.Helper()
-	body := fmt.Sprintf(`{"email":%q,"password":%q}`, s.email, s.password)
-	resp, err := http.Post(s.auth+"/oauth/token", "application/json", strings.NewReader(body))
+	body := fmt.Sprintf(`{"email":%q,"password":%q}`, s.Email, s.Password)
+	resp, err := http.Post(s.Auth+"/oauth/token", "application/json", strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -159,7 +159,7 @@ func create(hc *http.Client, api, tok, email string) outcome {
 // with one request, until one is refused (or 10 s pass). An accepted
 // connection must be answered in full.
 func dialUntilRefused(s *server, tok string) error {
-	addr := strings.TrimPrefix(s.auth, "http://")
+	addr := strings.TrimPrefix(s.Auth, "http://")
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
 		conn, err := net.DialTimeout("tcp", addr, 2*time.Second)
@@ -224,18 +224,18 @@ func TestResetOverHTTPGoesBackToTheFiles(t *testing.T) {
 	s := start(t, "-seed", seed, "-faults", faults)
 	tok := login(t, s)
 	hc := &http.Client{Timeout: 10 * time.Second}
-	if o := create(hc, s.api, tok, "temp@acme.example"); o.status != http.StatusCreated {
+	if o := create(hc, s.API, tok, "temp@acme.example"); o.status != http.StatusCreated {
 		t.Fatalf("create: %+v", o)
 	}
-	del, _ := http.NewRequest("DELETE", s.faults, nil)
+	del, _ := http.NewRequest("DELETE", s.Faults, nil)
 	if resp, err := hc.Do(del); err != nil || resp.StatusCode != http.StatusNoContent {
 		t.Fatalf("DELETE faults: %v", err)
 	}
-	resp, err := hc.Post(s.auth+"/_mock/reset", "application/json", nil)
+	resp, err := hc.Post(s.Auth+"/_mock/reset", "application/json", nil)
 	if err != nil || resp.StatusCode != http.StatusNoContent {
 		t.Fatalf("reset: %v %v", resp, err)
 	}
-	resp, err = hc.Get(s.auth + "/_mock/state")
+	resp, err = hc.Get(s.Auth + "/_mock/state")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -244,7 +244,7 @@ func TestResetOverHTTPGoesBackToTheFiles(t *testing.T) {
 	if !bytes.Contains(snap, []byte("Initech")) || bytes.Contains(snap, []byte("temp@acme.example")) {
 		t.Errorf("state after reset does not match the seed file")
 	}
-	resp, err = hc.Get(s.faults)
+	resp, err = hc.Get(s.Faults)
 	if err != nil {
 		t.Fatal(err)
 	}
