@@ -93,6 +93,12 @@ the downloaded recording.`,
 			if err != nil {
 				return err
 			}
+			// Before the output is created: an export that cannot make
+			// its first request must not truncate a file or leave a
+			// checkpoint that asks for --resume.
+			if err := g.requireLogin(cmd.Context(), e); err != nil {
+				return err
+			}
 			c, err := g.client(e)
 			if err != nil {
 				return err

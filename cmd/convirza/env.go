@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -85,6 +86,24 @@ func (g *globals) client(e *env) (*convirza.Client, error) {
 		return nil, usageError{err}
 	}
 	return c, nil
+}
+
+// requireLogin fails with ErrLoginRequired when the profile has no stored
+// token pair at all. A stored pair that no longer works is found out by
+// the first request, as before.
+func (g *globals) requireLogin(ctx context.Context, e *env) error {
+	store, err := g.tokenStore(e)
+	if err != nil {
+		return err
+	}
+	tok, err := store.Load(ctx)
+	if err != nil {
+		return err
+	}
+	if tok == nil {
+		return convirza.ErrLoginRequired
+	}
+	return nil
 }
 
 // usageError is a bad command line: exit status 2.

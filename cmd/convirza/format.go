@@ -92,7 +92,7 @@ func (c *csvWriter) write(call *convirza.Call, recordingFile string) error {
 		joined(call.Tags, func(t convirza.Tag) string { return t.Name }),
 		joined(call.Comments, func(m convirza.CallComment) string { return m.Comment }),
 		joined(slices.Sorted(maps.Keys(call.CustomSources)), func(k string) string { return k + "=" + call.CustomSources[k] }),
-		string(call.CallFlow),
+		jsonCell(call.CallFlow),
 		recURL,
 		recExpires,
 		recordingFile,
@@ -106,6 +106,16 @@ func timeCell(t time.Time) string {
 		return ""
 	}
 	return t.UTC().Format(time.RFC3339)
+}
+
+// jsonCell is a free-form JSON value as sent, empty when the API sent
+// null: a call without a call flow reads the same whether or not call_flow
+// was asked for, as the other null fields do.
+func jsonCell(raw json.RawMessage) string {
+	if t := bytes.TrimSpace(raw); len(t) == 0 || string(t) == "null" {
+		return ""
+	}
+	return string(raw)
 }
 
 // idCell leaves an id the API sent as null (0) empty.
