@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -38,6 +40,19 @@ func newCLI(t testing.TB, opts ...convirzatest.Option) *cli {
 		"CONVIRZA_BASE_URL": srv.URL,
 		"CONVIRZA_AUTH_URL": srv.AuthURL,
 	}}
+}
+
+// through makes the command reach the fake by a second listener that
+// serves it through middleware: a test can then watch a run, stop it or
+// move the fake's clock at a precise request, which the fake's faults (by
+// count of matching requests only) cannot. Recording links follow, since
+// the fake builds them from the host a request came to. Call it before
+// login.
+func (c *cli) through(middleware func(fake http.Handler) http.Handler) {
+	front := httptest.NewServer(middleware(c.srv.Fake))
+	c.t.Cleanup(front.Close)
+	c.env["CONVIRZA_BASE_URL"] = front.URL + "/v3"
+	c.env["CONVIRZA_AUTH_URL"] = front.URL
 }
 
 // result is what a run of the command gave.
